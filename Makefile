@@ -1,0 +1,63 @@
+# One command runner for people, pre-commit and CI.
+# `make demo` sets everything up and runs the demo; `make test` runs every test.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+PKGS    := ivr_acd ivr acd crm_bridge
+STAMP   := $(VENV)/.installed
+
+.PHONY: setup system-deps venv sandbox format lint typecheck unit integration system test bench demo up down clean
+
+setup: system-deps venv sandbox
+
+system-deps:
+	./scripts/install-system-deps
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -e ".[sim,dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+sandbox: venv
+	$(BIN)/ivr-acd sandbox build
+
+format: venv
+	$(BIN)/ruff format $(PKGS) tests bench
+	$(BIN)/ruff check --fix $(PKGS) tests bench
+
+lint: venv
+	$(BIN)/ruff format --check $(PKGS) tests bench
+	$(BIN)/ruff check $(PKGS) tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/pytest -m unit -q
+
+integration: venv
+	$(BIN)/pytest -m integration -q
+
+system: setup
+	$(BIN)/pytest -m system -q
+
+# Every test: static checks, then all tiers in one run (one Asterisk sandbox per session).
+test: setup lint typecheck
+	$(BIN)/pytest -q -p no:cacheprovider
+
+bench: setup
+	$(BIN)/python -m bench
+
+demo: setup
+	$(BIN)/ivr-acd demo
+
+up: setup
+	$(BIN)/ivr-acd up
+
+down: venv
+	$(BIN)/ivr-acd down
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,122 @@
+"""From AMI events to one call detail record per call (pure: no I/O, no clock of its own).
+
+Asterisk keeps the accounting (cdr_manager sends each CDR segment with our IVR variables);
+CEL's LINKEDID_END says the call is over. :class:`CallTracker` gathers what belongs to one
+linkedid; :func:`assemble` turns it into a :class:`CallRecord`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from crm_bridge.records import CallRecord
+from ivr_acd.asterisk.events import AmiEvent, CdrRecord, CelEvent, Hangup, Newchannel
+
+AGENT_CHANNEL = re.compile(r"^PJSIP/([0-9]{3,6})-[0-9a-f]+$")
+
+
+@dataclass
+class CallFacts:
+    linkedid: str
+    first_seen: datetime
+    caller_number: str = ""
+    exten: str = ""
+    segments: list[CdrRecord] = field(default_factory=list)
+    hangup_cause: int = 0
+    hangup_cause_text: str = ""
+    ended: bool = False
+
+
+class CallTracker:
+    """Everything known about the calls in progress, keyed by linkedid."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, CallFacts] = {}
+
+    def apply(self, event: AmiEvent, now: datetime) -> str | None:
+        """Apply one event; returns the linkedid of a call that just ended."""
+        if isinstance(event, Newchannel) and event.linkedid:
+            facts = self._facts(event.linkedid, now)
+            if event.uniqueid == event.linkedid:
+                facts.caller_number, facts.exten = event.caller_number, event.exten
+        elif isinstance(event, CdrRecord) and event.linkedid:
+            self._facts(event.linkedid, now).segments.append(event)
+        elif isinstance(event, Hangup) and event.linkedid:
+            facts = self._facts(event.linkedid, now)
+            if event.uniqueid == event.linkedid:
+                facts.hangup_cause, facts.hangup_cause_text = event.cause, event.cause_text
+        elif isinstance(event, CelEvent) and event.name == "LINKEDID_END" and event.linkedid:
+            self._facts(event.linkedid, now).ended = True
+            return event.linkedid
+        return None
+
+    def _facts(self, linkedid: str, now: datetime) -> CallFacts:
+        facts = self.calls.get(linkedid)
+        if facts is None:
+            facts = self.calls[linkedid] = CallFacts(linkedid=linkedid, first_seen=now)
+        return facts
+
+    def orphans(self, live_linkedids: set[str]) -> list[str]:
+        """Calls we track that Asterisk no longer has (it restarted, or we missed the end)."""
+        return [lid for lid in self.calls if lid not in live_linkedids]
+
+    def pop(self, linkedid: str) -> CallFacts | None:
+        return self.calls.pop(linkedid, None)
+
+
+def _caller_leg(facts: CallFacts) -> list[CdrRecord]:
+    own = [s for s in facts.segments if s.uniqueid == facts.linkedid]
+    return own or list(facts.segments)
+
+
+def _agent(segments: list[CdrRecord]) -> str | None:
+    for seg in segments:
+        match = AGENT_CHANNEL.match(seg.destination_channel)
+        if match and seg.disposition == "ANSWERED" and seg.billsec > 0:
+            return match.group(1)
+    for seg in segments:
+        match = AGENT_CHANNEL.match(seg.destination_channel)
+        if match and seg.disposition == "ANSWERED":
+            return match.group(1)
+    return None
+
+
+def _last_nonempty(values: list[str]) -> str | None:
+    for value in reversed(values):
+        if value:
+            return value
+    return None
+
+
+def assemble(facts: CallFacts, now: datetime) -> CallRecord:
+    """One record per call. Times, duration and billsec are Asterisk's own CDR figures for the
+    caller's leg (summed over its segments); without any segment (Asterisk died mid-call) the
+    tracker's first sight and ``now`` stand in, and billsec is 0."""
+    leg = sorted(_caller_leg(facts), key=lambda s: s.start or facts.first_seen)
+    starts = [s.start for s in leg if s.start]
+    answers = [s.answer for s in leg if s.answer]
+    ends = [s.end for s in facts.segments if s.end]
+    start = min(starts) if starts else facts.first_seen
+    end = max(ends) if ends else now
+    duration = sum(s.duration for s in leg) if leg else int((end - start).total_seconds())
+    did = _last_nonempty([s.ivr_did for s in facts.segments]) or facts.exten
+    language = _last_nonempty([s.ivr_language for s in facts.segments])
+    return CallRecord(
+        linkedid=facts.linkedid,
+        direction="inbound",
+        caller_number=(leg[0].source if leg else "") or facts.caller_number,
+        did=did or "",
+        start_time=start,
+        answer_time=min(answers) if answers else None,
+        end_time=max(end, start + timedelta(seconds=0)),
+        duration=duration,
+        billsec=sum(s.billsec for s in leg),
+        disposition="ANSWERED" if answers else (leg[-1].disposition if leg else "FAILED"),
+        hangup_cause=facts.hangup_cause,
+        hangup_cause_text=facts.hangup_cause_text,
+        language=language if language in ("zh", "en") else None,
+        ivr_path=_last_nonempty([s.ivr_path for s in leg]) or "",
+        agent_extension=_agent(facts.segments),
+    )

@@ -1,0 +1,179 @@
+"""SQLAlchemy 2 declarative models of the CRM: customers, policies, agents and CDRs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from crm_bridge.sqltypes import UtcDateTime, utc_now
+from crm_bridge.vocab import (
+    Direction,
+    FieldAgentStatus,
+    Language,
+    PhoneKind,
+    PolicyStatus,
+    Product,
+    Role,
+    Tier,
+    check_in,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Agent(Base):
+    """A call-centre agent, supervisor or admin; a PJSIP endpoint named by extension."""
+
+    __tablename__ = "agents"
+    __table_args__ = (CheckConstraint(check_in("role", Role), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    extension: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    sip_secret: Mapped[str] = mapped_column(String(128))
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    team: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(16), default=Role.AGENT.value)
+    wrapup_seconds: Mapped[int | None] = mapped_column(Integer)
+    skills: Mapped[list[AgentSkill]] = relationship(
+        back_populates="agent", cascade="all, delete-orphan", order_by="AgentSkill.skill"
+    )
+
+
+class AgentSkill(Base):
+    __tablename__ = "agent_skills"
+    __table_args__ = (
+        UniqueConstraint("agent_id", "skill", name="uq_agent_skills_agent_id_skill"),
+        CheckConstraint("level BETWEEN 1 AND 5", name="level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    skill: Mapped[str] = mapped_column(String(50))
+    level: Mapped[int] = mapped_column(Integer)
+    agent: Mapped[Agent] = relationship(back_populates="skills")
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint(check_in("tier", Tier), name="tier"),
+        CheckConstraint(check_in("language", Language), name="language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    id_number: Mapped[str] = mapped_column(String(32), unique=True)
+    tier: Mapped[str] = mapped_column(String(16), default=Tier.STANDARD.value)
+    blacklisted: Mapped[bool] = mapped_column(default=False)
+    account_manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL")
+    )
+    region: Mapped[str] = mapped_column(String(50))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    phones: Mapped[list[CustomerPhone]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerPhone.id"
+    )
+    account_manager: Mapped[Agent | None] = relationship()
+    policies: Mapped[list[Policy]] = relationship(back_populates="customer")
+
+
+class CustomerPhone(Base):
+    __tablename__ = "customer_phones"
+    __table_args__ = (CheckConstraint(check_in("kind", PhoneKind), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default=PhoneKind.MOBILE.value)
+    customer: Mapped[Customer] = relationship(back_populates="phones")
+
+
+class Policy(Base):
+    __tablename__ = "policies"
+    __table_args__ = (
+        CheckConstraint(check_in("product", Product), name="product"),
+        CheckConstraint(check_in("status", PolicyStatus), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    product: Mapped[str] = mapped_column(String(16))
+    premium: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=PolicyStatus.ACTIVE.value)
+    paid_date: Mapped[date | None] = mapped_column(Date)
+    customer: Mapped[Customer] = relationship(back_populates="policies")
+
+
+class FieldAgent(Base):
+    """An insurance field agent whose identity callers can verify by badge number."""
+
+    __tablename__ = "field_agents"
+    __table_args__ = (CheckConstraint(check_in("status", FieldAgentStatus), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    badge_number: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    branch: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default=FieldAgentStatus.ACTIVE.value)
+    licence_expiry: Mapped[date] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(32))
+
+
+class Call(Base):
+    """One call detail record; ``linkedid`` (Asterisk's) makes writes idempotent."""
+
+    __tablename__ = "calls"
+    __table_args__ = (CheckConstraint(check_in("direction", Direction), name="direction"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    linkedid: Mapped[str] = mapped_column(String(64), unique=True)
+    direction: Mapped[str] = mapped_column(String(16))
+    caller_number: Mapped[str] = mapped_column(String(64), index=True)
+    did: Mapped[str] = mapped_column(String(64))
+    start_time: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    answer_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    end_time: Mapped[datetime] = mapped_column(UtcDateTime())
+    duration: Mapped[int] = mapped_column(Integer)
+    billsec: Mapped[int] = mapped_column(Integer)
+    disposition: Mapped[str] = mapped_column(String(16))
+    hangup_cause: Mapped[int] = mapped_column(Integer)
+    hangup_cause_text: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str | None] = mapped_column(String(8))
+    ivr_path: Mapped[str] = mapped_column(String(500), default="")
+    agent_extension: Mapped[str | None] = mapped_column(String(16), index=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)

@@ -1,0 +1,94 @@
+"""The call detail record as plain data, with an exact JSON round trip (used by the spool)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from crm_bridge.errors import InvalidRecordError
+
+_TIMESTAMPS = ("start_time", "answer_time", "end_time")
+_INTS = ("duration", "billsec", "hangup_cause")
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One finished call as the engine saw it; ``linkedid`` is its idempotency key."""
+
+    linkedid: str
+    direction: str
+    caller_number: str
+    did: str
+    start_time: datetime
+    answer_time: datetime | None
+    end_time: datetime
+    duration: int
+    billsec: int
+    disposition: str
+    hangup_cause: int
+    hangup_cause_text: str
+    language: str | None
+    ivr_path: str
+    agent_extension: str | None
+
+    def __post_init__(self) -> None:
+        for name in _TIMESTAMPS:
+            value = getattr(self, name)
+            if value is not None and value.utcoffset() is None:
+                raise InvalidRecordError(f"call {self.linkedid}: {name} is a naive datetime")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping; timestamps as ISO 8601 in UTC."""
+        data = asdict(self)
+        for name in _TIMESTAMPS:
+            value = data[name]
+            data[name] = None if value is None else value.astimezone(UTC).isoformat()
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CallRecord:
+        names = {field.name for field in fields(cls)}
+        missing = names - data.keys()
+        if missing:
+            raise InvalidRecordError(f"call record misses {sorted(missing)}")
+        values = {name: data[name] for name in names}
+        try:
+            for name in _TIMESTAMPS:
+                values[name] = _parse_timestamp(values[name])
+            for name in _INTS:
+                values[name] = _as_int(values[name])
+        except (TypeError, ValueError) as exc:
+            raise InvalidRecordError(f"call record {data.get('linkedid')!r}: {exc}") from exc
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> CallRecord:
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InvalidRecordError(f"call record is not JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise InvalidRecordError("call record JSON is not an object")
+        return cls.from_dict(data)
+
+
+def _parse_timestamp(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"timestamp must be a string, got {type(value).__name__}")
+    parsed = datetime.fromisoformat(value)
+    if parsed.utcoffset() is None:
+        raise ValueError(f"timestamp {value!r} has no UTC offset")
+    return parsed.astimezone(UTC)
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {value!r}")
+    return value

@@ -1,0 +1,98 @@
+"""Menu trees are data: a YAML file validated once at start-up into these models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+Language = Literal["zh", "en"]
+LANGUAGES: tuple[Language, ...] = ("zh", "en")
+
+
+class MenuError(Exception):
+    """The menu file is missing or invalid; raised at start-up."""
+
+
+class Prompt(BaseModel):
+    zh: str
+    en: str
+
+    def text(self, language: Language) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+class Option(BaseModel):
+    goto: str | None = None
+    language: Language | None = None
+    person: bool = False
+    service: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Option:
+        if (self.goto is None) == (not self.person):
+            raise ValueError("an option needs exactly one of `goto` or `person: true`")
+        return self
+
+
+class Menu(BaseModel):
+    prompt: Prompt
+    options: dict[str, Option]
+
+    @model_validator(mode="after")
+    def _keys_are_digits(self) -> Menu:
+        for key in self.options:
+            if key not in "0123456789#" or len(key) != 1:
+                raise ValueError(f"option key {key!r} is not a single keypad digit")
+        return self
+
+
+class SystemPrompts(BaseModel):
+    invalid: Prompt
+    no_input: Prompt
+    to_person: Prompt
+    goodbye: Prompt
+
+
+class MenuTree(BaseModel):
+    start: str
+    retries: int = Field(3, ge=1, le=9)
+    digit_timeout_ms: int = Field(5000, ge=1000, le=30000)
+    prompts: SystemPrompts
+    menus: dict[str, Menu]
+
+    @model_validator(mode="after")
+    def _targets_exist(self) -> MenuTree:
+        if self.start not in self.menus:
+            raise ValueError(f"start menu {self.start!r} is not defined")
+        for name, menu in self.menus.items():
+            for key, option in menu.options.items():
+                if option.goto is not None and option.goto not in self.menus:
+                    raise ValueError(
+                        f"menu {name!r} option {key!r} goes to unknown {option.goto!r}"
+                    )
+        return self
+
+    def all_prompts(self) -> list[Prompt]:
+        system = [
+            self.prompts.invalid,
+            self.prompts.no_input,
+            self.prompts.to_person,
+            self.prompts.goodbye,
+        ]
+        return system + [menu.prompt for menu in self.menus.values()]
+
+
+DEFAULT_MENU_FILE = Path(__file__).with_name("menus") / "hotline.yaml"
+
+
+def load_menu_tree(path: Path = DEFAULT_MENU_FILE) -> MenuTree:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return MenuTree.model_validate(data)
+    except OSError as exc:
+        raise MenuError(f"menu file {path}: {exc.strerror}") from exc
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise MenuError(f"menu file {path} is invalid: {exc}") from exc

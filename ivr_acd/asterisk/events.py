@@ -1,0 +1,193 @@
+"""Typed AMI events. :func:`parse_event` is the one place AMI headers are read; every other
+module sees frozen dataclasses. Unknown events are logged at debug level and ignored."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AmiConnected:
+    """Synthesised when a login succeeds (first connect or reconnect): time to re-synchronise."""
+
+
+@dataclass(frozen=True)
+class AmiDisconnected:
+    reason: str
+
+
+@dataclass(frozen=True)
+class FullyBooted:
+    uptime: int
+
+
+@dataclass(frozen=True)
+class Newchannel:
+    channel: str
+    uniqueid: str
+    linkedid: str
+    caller_number: str
+    exten: str
+    context: str
+
+
+@dataclass(frozen=True)
+class Hangup:
+    channel: str
+    uniqueid: str
+    linkedid: str
+    cause: int
+    cause_text: str
+
+
+@dataclass(frozen=True)
+class CdrRecord:
+    """One Asterisk CDR segment, as cdr_manager sends it (times are Asterisk's, UTC)."""
+
+    linkedid: str
+    uniqueid: str
+    source: str
+    destination: str
+    destination_context: str
+    channel: str
+    destination_channel: str
+    start: datetime | None
+    answer: datetime | None
+    end: datetime | None
+    duration: int
+    billsec: int
+    disposition: str
+    hangup_cause: int
+    ivr_language: str
+    ivr_path: str
+    ivr_did: str
+
+
+@dataclass(frozen=True)
+class CelEvent:
+    name: str
+    channel: str
+    uniqueid: str
+    linkedid: str
+
+
+@dataclass(frozen=True)
+class UserEvent:
+    name: str
+    linkedid: str
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+AmiEvent = (
+    AmiConnected
+    | AmiDisconnected
+    | FullyBooted
+    | Newchannel
+    | Hangup
+    | CdrRecord
+    | CelEvent
+    | UserEvent
+)
+
+
+def _int(value: str, default: int = 0) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return default
+
+
+def _time(value: str) -> datetime | None:
+    """cdr_manager prints local time of the Asterisk process (UTC in the sandbox)."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _newchannel(h: Mapping[str, str]) -> Newchannel:
+    return Newchannel(
+        channel=h.get("Channel", ""),
+        uniqueid=h.get("Uniqueid", ""),
+        linkedid=h.get("Linkedid", ""),
+        caller_number=h.get("CallerIDNum", ""),
+        exten=h.get("Exten", ""),
+        context=h.get("Context", ""),
+    )
+
+
+def _hangup(h: Mapping[str, str]) -> Hangup:
+    return Hangup(
+        channel=h.get("Channel", ""),
+        uniqueid=h.get("Uniqueid", ""),
+        linkedid=h.get("Linkedid", ""),
+        cause=_int(h.get("Cause", "0")),
+        cause_text=h.get("Cause-txt", ""),
+    )
+
+
+def _cdr(h: Mapping[str, str]) -> CdrRecord:
+    return CdrRecord(
+        linkedid=h.get("LinkedID", "") or h.get("UniqueID", ""),
+        uniqueid=h.get("UniqueID", ""),
+        source=h.get("Source", ""),
+        destination=h.get("Destination", ""),
+        destination_context=h.get("DestinationContext", ""),
+        channel=h.get("Channel", ""),
+        destination_channel=h.get("DestinationChannel", ""),
+        start=_time(h.get("StartTime", "")),
+        answer=_time(h.get("AnswerTime", "")),
+        end=_time(h.get("EndTime", "")),
+        duration=_int(h.get("Duration", "0")),
+        billsec=_int(h.get("BillableSeconds", "0")),
+        disposition=h.get("Disposition", ""),
+        hangup_cause=_int(h.get("HangupCause", "0")),
+        ivr_language=h.get("IvrLanguage", ""),
+        ivr_path=h.get("IvrPath", ""),
+        ivr_did=h.get("IvrDid", ""),
+    )
+
+
+def _cel(h: Mapping[str, str]) -> CelEvent:
+    return CelEvent(
+        name=h.get("EventName", ""),
+        channel=h.get("Channel", ""),
+        uniqueid=h.get("UniqueID", ""),
+        linkedid=h.get("LinkedID", ""),
+    )
+
+
+def _user_event(h: Mapping[str, str]) -> UserEvent:
+    skip = {"Event", "UserEvent", "Privilege", "Timestamp", "Linkedid"}
+    return UserEvent(
+        name=h.get("UserEvent", ""),
+        linkedid=h.get("Linkedid", ""),
+        fields={k: v for k, v in h.items() if k not in skip},
+    )
+
+
+_PARSERS: dict[str, Callable[[Mapping[str, str]], AmiEvent]] = {
+    "newchannel": _newchannel,
+    "hangup": _hangup,
+    "cdr": _cdr,
+    "cel": _cel,
+    "userevent": _user_event,
+    "fullybooted": lambda h: FullyBooted(uptime=_int(h.get("Uptime", "0"))),
+}
+
+
+def parse_event(headers: Mapping[str, str]) -> AmiEvent | None:
+    """Turn one AMI event (header name -> value) into a typed event, or None if unknown."""
+    name = headers.get("Event", "")
+    parser = _PARSERS.get(name.lower())
+    if parser is None:
+        log.debug("ignoring AMI event %s", name or "<none>")
+        return None
+    return parser(headers)

@@ -1,0 +1,257 @@
+"""The composition root: one function builds the whole controller from settings; every resource
+opens and closes here (AsyncExitStack). ``ivr-acd serve`` runs :func:`serve`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+from aiohttp import web
+from sqlalchemy import text
+
+from crm_bridge.api import ApiDeps, build_api
+from crm_bridge.assembly import CallTracker, assemble
+from crm_bridge.cdr_writer import CdrWriter
+from crm_bridge.db import Database
+from crm_bridge.migrate import upgrade
+from crm_bridge.repositories import CallRepository
+from crm_bridge.spool import CdrSpool
+from ivr.menu import MenuTree, load_menu_tree
+from ivr.prompts import PromptStore
+from ivr.session import IvrSession
+from ivr_acd import names
+from ivr_acd.asterisk.agi import AgiChannel, FastAgiServer
+from ivr_acd.asterisk.ami import AmiClient, AmiError
+from ivr_acd.asterisk.events import AmiConnected, AmiEvent
+from ivr_acd.sandbox import InstancePaths
+from ivr_acd.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def prompt_dirs(settings: Settings) -> tuple[Path, str]:
+    """Where prompts are written (host) and where Asterisk reads them."""
+    if settings.prompts.host_dir is not None and settings.prompts.asterisk_dir is not None:
+        return settings.prompts.host_dir, settings.prompts.asterisk_dir
+    sounds = InstancePaths.for_instance(settings.sandbox.instance).sounds
+    root = settings.sandbox.cache_dir / "sid-root"
+    return root / sounds.lstrip("/"), sounds
+
+
+@dataclass
+class Controller:
+    settings: Settings
+    database: Database
+    redis: aioredis.Redis
+    ami: AmiClient
+    calls: CallRepository
+    cdr_writer: CdrWriter
+    spool: CdrSpool
+    tracker: CallTracker
+    tree: MenuTree
+    prompts: PromptStore
+    tasks: set[asyncio.Task[None]]
+    finishing: dict[str, asyncio.Task[None]]
+    agi: FastAgiServer = field(init=False)
+
+    def __post_init__(self) -> None:
+        agi = self.settings.agi
+        self.agi = FastAgiServer(
+            agi.host, agi.port, {names.AGI_ROUTE_IVR: self.ivr_route}, self.unknown_route
+        )
+
+    # ---- IVR -----------------------------------------------------------------------------
+    async def ivr_route(self, channel: AgiChannel) -> None:
+        await IvrSession(channel, self.tree, self.prompts).run()
+
+    async def unknown_route(self, channel: AgiChannel) -> None:
+        await channel.set_variable(names.CDR_PATH, f"unknown-route:{channel.route[:40]}")
+
+    # ---- AMI events, applied in order ---------------------------------------------------
+    async def consume_events(self) -> None:
+        while True:
+            event = await self.ami.events.get()
+            try:
+                await self._apply(event)
+            except Exception:
+                log.exception("failed to apply AMI event %s", type(event).__name__)
+
+    async def _apply(self, event: AmiEvent) -> None:
+        if isinstance(event, AmiConnected):
+            await self.resync()
+            return
+        ended = self.tracker.apply(event, _now())
+        if ended is not None and ended not in self.finishing:
+            self.finishing[ended] = asyncio.create_task(self._finish_later(ended))
+
+    async def resync(self) -> None:
+        """After a (re)connect: calls we track that Asterisk no longer has are finished now."""
+        try:
+            channels = await self.ami.action_list("CoreShowChannels")
+        except AmiError as exc:
+            log.warning("resync failed: %s", exc)
+            return
+        live = {c.get("Linkedid", "") for c in channels}
+        orphans = self.tracker.orphans(live)
+        log.info("AMI resync: %d live channel(s), %d orphaned call(s)", len(channels), len(orphans))
+        for linkedid in orphans:
+            if linkedid not in self.finishing:
+                self.finishing[linkedid] = asyncio.create_task(self._finish_later(linkedid))
+
+    async def _finish_later(self, linkedid: str) -> None:
+        try:
+            await asyncio.sleep(self.settings.controller.cdr_settle)
+        finally:
+            await asyncio.shield(self._finish(linkedid))
+
+    async def _finish(self, linkedid: str) -> None:
+        self.finishing.pop(linkedid, None)
+        facts = self.tracker.pop(linkedid)
+        if facts is None:
+            return
+        record = assemble(facts, _now())
+        log.info(
+            "call=%s cdr caller=%s path=%s agent=%s billsec=%d",
+            linkedid,
+            record.caller_number,
+            record.ivr_path,
+            record.agent_extension,
+            record.billsec,
+        )
+        await self.cdr_writer.write(record)
+
+    async def finish_all(self) -> None:
+        for task in list(self.finishing.values()):
+            task.cancel()
+        if self.finishing:
+            await asyncio.wait(list(self.finishing.values()), timeout=10)
+
+    # ---- health ----------------------------------------------------------------------------
+    async def health(self) -> dict[str, Any]:
+        report: dict[str, Any] = {"ami": {"ok": self.ami.connected}}
+        try:
+            async with self.database.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), 3)
+            report["database"] = {"ok": True}
+        except Exception as exc:  # noqa: BLE001 - any failure is "down", reported, not raised
+            report["database"] = {"ok": False, "error": type(exc).__name__}
+        try:
+            await asyncio.wait_for(self.redis.ping(), 3)
+            report["redis"] = {"ok": True}
+        except Exception as exc:  # noqa: BLE001
+            report["redis"] = {"ok": False, "error": type(exc).__name__}
+        report["ivr_sessions"] = {"ok": True, "live": self.agi.live_sessions}
+        report["spooled_cdrs"] = {"ok": True, "count": len(self.spool.pending())}
+        return report
+
+    def spawn(self, coro: Any, name: str) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coro, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+
+@contextlib.asynccontextmanager
+async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
+    """Build, start and finally stop the controller (graceful: no new calls, live IVR sessions
+    get the grace period, the last CDR writes are shielded)."""
+    async with contextlib.AsyncExitStack() as stack:
+        tree = (
+            load_menu_tree(settings.ivr.menu_file) if settings.ivr.menu_file else load_menu_tree()
+        )
+        await upgrade(settings.database_url)
+        database = Database(settings.database_url)
+        stack.push_async_callback(database.close)
+        redis = aioredis.from_url(settings.redis.url, socket_timeout=3, socket_connect_timeout=3)
+        stack.push_async_callback(redis.aclose)
+        host_dir, asterisk_dir = prompt_dirs(settings)
+        prompts = PromptStore(host_dir, asterisk_dir, recorded_dir=settings.prompts.recorded_dir)
+        stack.callback(prompts.close)
+        warmed = await prompts.warm(tree)
+        log.info("%d prompt(s) ready in %s", warmed, host_dir)
+        calls = CallRepository(database.sessions)
+        spool = CdrSpool(settings.spool_dir)
+        ast = settings.asterisk
+        ami = AmiClient(
+            "127.0.0.1" if ast.host == "localhost" else ast.host,
+            ast.ami_port,
+            ast.ami_username,
+            settings.secret(ast.ami_secret, "asterisk.ami_secret"),
+        )
+        controller = Controller(
+            settings=settings,
+            database=database,
+            redis=redis,
+            ami=ami,
+            calls=calls,
+            cdr_writer=CdrWriter(calls, spool),
+            spool=spool,
+            tracker=CallTracker(),
+            tree=tree,
+            prompts=prompts,
+            tasks=set(),
+            finishing={},
+        )
+        stack.push_async_callback(ami.close)
+        ami.start()
+        controller.spawn(controller.consume_events(), "ami-events")
+        controller.spawn(
+            controller.cdr_writer.run_replay(settings.controller.spool_replay_interval),
+            "cdr-replay",
+        )
+        stack.push_async_callback(_cancel_tasks, controller)
+        stack.push_async_callback(controller.finish_all)
+        runner = await _start_web(settings, controller)
+        stack.push_async_callback(runner.cleanup)
+        await controller.agi.start()
+        stack.push_async_callback(controller.agi.drain, settings.controller.grace_period)
+        stack.push_async_callback(controller.agi.stop_accepting)
+        yield controller
+
+
+async def _cancel_tasks(controller: Controller) -> None:
+    for task in list(controller.tasks):
+        task.cancel()
+    if controller.tasks:
+        await asyncio.wait(list(controller.tasks), timeout=5)
+
+
+async def _start_web(settings: Settings, controller: Controller) -> web.AppRunner:
+    api = build_api(
+        ApiDeps(
+            calls=controller.calls,
+            health=controller.health,
+            api_token=settings.secret(settings.web.api_token, "web.api_token"),
+        )
+    )
+    runner = web.AppRunner(api, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.web.host, settings.web.port).start()
+    log.info("web console and API on http://%s:%d/api/v1", settings.web.host, settings.web.port)
+    return runner
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with running_controller(settings):
+        log.info("controller ready: FastAGI %s:%d", settings.agi.host, settings.agi.port)
+        await stop.wait()
+        log.info(
+            "stopping: no new calls; live IVR sessions have %.0f s",
+            settings.controller.grace_period,
+        )

@@ -1,0 +1,303 @@
+"""The Asterisk sandbox: Debian unstable's Asterisk in a chroot, built once, one instance per
+name (its own config, run, log and spool folders and its own ports), so a test run and a demo
+can run side by side.
+
+Build:   mmdebstrap (sid, variant apt) into ``<cache_dir>/sid-root``, once, under a file lock.
+Start:   render ``asterisk-config/`` and ``dialplans/`` into ``/etc/ivr-acd/<instance>`` inside
+         the chroot, run ``chroot ROOT asterisk -C ... -f -n``, record the PID, wait for
+         ``FullyBooted`` on AMI.
+Stop:    SIGTERM, wait, SIGKILL by PID if it must.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ivr_acd.render import render_tree
+from ivr_acd.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = "asterisk,asterisk-core-sounds-en-wav,asterisk-moh-opsound-wav"
+BUILD_MARKER = ".ivr-acd-sandbox"
+
+
+class SandboxError(Exception):
+    """The sandbox cannot be built or started; the message says why."""
+
+
+class ProvisionedPhone(Protocol):
+    @property
+    def extension(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def sip_secret(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class InstancePaths:
+    """Folders of one instance, as Asterisk sees them inside the chroot."""
+
+    etc: str
+    run: str
+    log: str
+    spool: str
+    db: str
+    cache: str
+    sounds: str
+
+    @classmethod
+    def for_instance(cls, instance: str) -> InstancePaths:
+        base = f"/var/lib/ivr-acd/{instance}"
+        return cls(
+            etc=f"/etc/ivr-acd/{instance}",
+            run=f"{base}/run",
+            log=f"{base}/log",
+            spool=f"{base}/spool",
+            db=f"{base}/db",
+            cache=f"{base}/cache",
+            sounds=f"{base}/sounds",
+        )
+
+
+class Sandbox:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.instance = settings.sandbox.instance
+        self.root = settings.sandbox.cache_dir / "sid-root"
+        self.paths = InstancePaths.for_instance(self.instance)
+        self.state_dir = settings.state_dir / "asterisk"
+        self.pid_file = self.state_dir / "asterisk.pid"
+
+    # ---- build -------------------------------------------------------------------------
+    def is_built(self) -> bool:
+        return (self.root / BUILD_MARKER).is_file()
+
+    def build(self) -> float:
+        """Build the chroot if it is missing; returns the seconds spent (0.0 when cached)."""
+        if self.is_built():
+            return 0.0
+        if os.geteuid() != 0:
+            raise SandboxError("building the Asterisk sandbox needs root (mmdebstrap, chroot)")
+        cache = self.settings.sandbox.cache_dir
+        cache.mkdir(parents=True, exist_ok=True)
+        with _file_lock(cache / "build.lock"):
+            if self.is_built():
+                return 0.0
+            return self._mmdebstrap()
+
+    def _mmdebstrap(self) -> float:
+        if shutil.which("mmdebstrap") is None:
+            raise SandboxError("mmdebstrap is not installed; run `make setup` (apt-get)")
+        tmp = self.root.with_name("sid-root.partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        started = time.monotonic()
+        log.info("building the Asterisk sandbox into %s (Debian sid, about 30 s)", self.root)
+        result = subprocess.run(
+            [
+                "mmdebstrap",
+                "--variant=apt",
+                '--aptopt=Acquire::Check-Valid-Until "false"',
+                f"--include={PACKAGES}",
+                "sid",
+                str(tmp),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise SandboxError(f"mmdebstrap failed: {result.stderr.strip()[-2000:]}")
+        shutil.rmtree(self.root, ignore_errors=True)
+        tmp.rename(self.root)
+        elapsed = time.monotonic() - started
+        (self.root / BUILD_MARKER).write_text(f"built in {elapsed:.1f}s\n")
+        log.info("sandbox built in %.1f s", elapsed)
+        return elapsed
+
+    # ---- render ------------------------------------------------------------------------
+    def inside(self, path: str) -> Path:
+        """The host path of a path inside the chroot."""
+        return self.root / path.lstrip("/")
+
+    def render(self, phones: Sequence[ProvisionedPhone]) -> Path:
+        etc = self.inside(self.paths.etc)
+        etc.mkdir(parents=True, exist_ok=True)
+        for folder in (
+            self.paths.run,
+            self.paths.log,
+            self.paths.spool,
+            self.paths.db,
+            self.paths.cache,
+            self.paths.sounds,
+        ):
+            self.inside(folder).mkdir(parents=True, exist_ok=True)
+        render_tree(
+            [PROJECT_ROOT / "asterisk-config", PROJECT_ROOT / "dialplans"],
+            etc,
+            settings=self.settings,
+            phones=phones,
+            all_agents="&".join(f"PJSIP/{p.extension}" for p in phones if p.role == "agent"),
+            ami_secret=self.settings.secret(self.settings.asterisk.ami_secret, "ami_secret"),
+            carrier_password=self.settings.secret(
+                self.settings.asterisk.carrier_password, "carrier_password"
+            ),
+            instance=self.instance,
+            paths=self.paths,
+        )
+        return etc
+
+    # ---- run ---------------------------------------------------------------------------
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if process_alive(pid) else None
+
+    async def start(self, phones: Sequence[ProvisionedPhone]) -> int:
+        """Render the config, start Asterisk and wait until it is fully booted."""
+        self.build()
+        if self.pid() is not None:
+            await self.stop()
+        self._check_ports_free()
+        self.render(phones)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        console = (self.state_dir / "console.log").open("ab")
+        conf = f"{self.paths.etc}/asterisk.conf"
+        proc = subprocess.Popen(  # noqa: ASYNC220 - detached on purpose, tracked by PID
+            ["chroot", str(self.root), "asterisk", "-C", conf, "-f", "-n"],
+            stdin=subprocess.DEVNULL,
+            stdout=console,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        console.close()
+        self.pid_file.write_text(f"{proc.pid}\n")
+        log.info("asterisk instance=%s pid=%d starting", self.instance, proc.pid)
+        try:
+            await wait_fully_booted(self.settings, self.settings.sandbox.boot_timeout, proc.pid)
+        except SandboxError:
+            await self.stop()
+            raise
+        return proc.pid
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return
+        log.info("asterisk instance=%s pid=%d stopping", self.instance, pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while process_alive(pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        if process_alive(pid):
+            log.warning("asterisk pid=%d did not stop in %.0f s; killing it", pid, timeout)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            while process_alive(pid):
+                await asyncio.sleep(0.05)
+        self.pid_file.unlink(missing_ok=True)
+
+    def _check_ports_free(self) -> None:
+        ast = self.settings.asterisk
+        for kind, port in ((socket.SOCK_DGRAM, ast.sip_port), (socket.SOCK_STREAM, ast.ami_port)):
+            with socket.socket(socket.AF_INET, kind) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError as exc:
+                    raise SandboxError(
+                        f"port {port} is taken; another Asterisk or instance runs there "
+                        f"(set IVR_ACD_ASTERISK__SIP_PORT / AMI_PORT)"
+                    ) from exc
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat.rsplit(")", 1)[1].split()[0] == "Z":
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            return False
+    return True
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+async def wait_fully_booted(settings: Settings, timeout: float, pid: int | None = None) -> None:
+    """Log in to AMI and wait for the FullyBooted event."""
+    deadline = time.monotonic() + timeout
+    last_error = "no answer"
+    while time.monotonic() < deadline:
+        if pid is not None and not process_alive(pid):
+            raise SandboxError("asterisk exited during start-up; see its console.log")
+        try:
+            if await _fully_booted_once(settings, max(0.5, deadline - time.monotonic())):
+                return
+        except (TimeoutError, OSError) as exc:
+            last_error = str(exc) or type(exc).__name__
+        await asyncio.sleep(0.2)
+    raise SandboxError(f"asterisk did not report FullyBooted within {timeout:.0f} s ({last_error})")
+
+
+async def _fully_booted_once(settings: Settings, timeout: float) -> bool:
+    ast = settings.asterisk
+    secret = settings.secret(ast.ami_secret, "asterisk.ami_secret")
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_connection("127.0.0.1", ast.ami_port), timeout=1.0
+    )
+    try:
+        writer.write(
+            f"Action: Login\r\nUsername: {ast.ami_username}\r\nSecret: {secret}\r\n"
+            "Events: system\r\n\r\n".encode()
+        )
+        await writer.drain()
+        buffer = b""
+        async with asyncio.timeout(min(timeout, 3.0)):
+            while b"Event: FullyBooted" not in buffer:
+                chunk = await reader.read(4096)
+                if not chunk:
+                    return False
+                buffer += chunk
+                if b"Authentication failed" in buffer:
+                    raise SandboxError("AMI refused the generated secret")
+        return True
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()

@@ -1,0 +1,158 @@
+"""Typed, layered settings: defaults < YAML file < environment, validated once at start-up.
+
+Environment variables use the prefix ``IVR_ACD_`` and ``__`` between levels, e.g.
+``IVR_ACD_WEB__PORT=8081`` or ``IVR_ACD_DATABASE__URL=postgresql+asyncpg://...``.
+The YAML file is named by ``IVR_ACD_CONFIG`` (or ``--config`` on the command line); see
+``config.example.yaml``. Secrets come only from the environment or from files: when one is not
+set, :func:`ivr_acd.secrets.load_or_create` generates it into ``<state_dir>/secrets``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+Port = int
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message says which and why."""
+
+
+class AsteriskSettings(BaseModel):
+    host: str = "127.0.0.1"
+    sip_port: Port = Field(5060, ge=1, le=65535)
+    ami_port: Port = Field(5038, ge=1, le=65535)
+    ami_username: str = Field("ivracd", pattern=r"^[A-Za-z0-9_-]+$")
+    ami_secret: SecretStr | None = None
+    rtp_start: Port = Field(10000, ge=1024, le=65000)
+    rtp_end: Port = Field(10999, ge=1024, le=65534)
+    carrier_username: str = Field("carrier", pattern=r"^[A-Za-z0-9_-]+$")
+    carrier_password: SecretStr | None = None
+    carrier_match: str | None = Field(
+        None, description="also identify the carrier by this source address or network"
+    )
+    sip_bind: str = Field("127.0.0.1", description="address the SIP transport binds to")
+    hotline_did: str = Field("4008001000", pattern=r"^[0-9]+$")
+    agent_ring_seconds: int = Field(30, ge=5, le=600)
+
+    @model_validator(mode="after")
+    def _rtp_range(self) -> AsteriskSettings:
+        if self.rtp_end <= self.rtp_start:
+            raise ValueError("rtp_end must be above rtp_start")
+        return self
+
+
+class SandboxSettings(BaseModel):
+    cache_dir: Path = Field(
+        Path(os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))) / "ivr-acd",
+        description="where the Debian sid chroot is built once, outside the checkout",
+    )
+    instance: str = Field("main", pattern=r"^[a-z0-9-]+$")
+    boot_timeout: float = Field(60.0, gt=0)
+
+
+class AgiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: Port = Field(4573, ge=1, le=65535)
+
+
+class WebSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: Port = Field(8080, ge=1, le=65535)
+    api_token: SecretStr | None = None
+
+
+class DatabaseSettings(BaseModel):
+    url: str | None = Field(None, description="SQLAlchemy async URL; SQLite file by default")
+
+
+class RedisSettings(BaseModel):
+    url: str = "redis://127.0.0.1:6379/0"
+
+
+class ControllerSettings(BaseModel):
+    grace_period: float = Field(30.0, ge=0, description="seconds live IVR sessions may finish")
+    cdr_settle: float = Field(1.0, ge=0, description="seconds to wait for late CDR segments")
+    spool_replay_interval: float = Field(2.0, gt=0)
+
+
+class IvrSettings(BaseModel):
+    menu_file: Path | None = Field(None, description="menu tree YAML; the default hotline if unset")
+
+
+class PromptSettings(BaseModel):
+    host_dir: Path | None = Field(None, description="where prompt WAVs are written")
+    asterisk_dir: str | None = Field(None, description="the same folder as Asterisk sees it")
+    recorded_dir: Path | None = Field(None, description="recorded prompts that win over TTS")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="IVR_ACD_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    state_dir: Path = Path("var")
+    asterisk: AsteriskSettings = AsteriskSettings()
+    sandbox: SandboxSettings = SandboxSettings()
+    agi: AgiSettings = AgiSettings()
+    web: WebSettings = WebSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    controller: ControllerSettings = ControllerSettings()
+    ivr: IvrSettings = IvrSettings()
+    prompts: PromptSettings = PromptSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = os.environ.get("IVR_ACD_CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config_file))
+        return tuple(sources)
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite+aiosqlite:///{(self.state_dir / 'crm.db').resolve()}"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.state_dir / "spool"
+
+    def secret(self, value: SecretStr | None, name: str) -> str:
+        if value is None:
+            raise ConfigError(f"secret {name} is not set (environment or secrets file)")
+        return value.get_secret_value()
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build and validate the settings; a bad value raises ConfigError with a clear message."""
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"config file {config_file} does not exist")
+        os.environ["IVR_ACD_CONFIG"] = str(config_file)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc

@@ -1,0 +1,161 @@
+"""One real stack per test session: the Asterisk sandbox (instance `test`, its own ports, so a
+demo can run beside it), the controller as a child process, a SQLite CRM, the real Redis, and
+simulated phones (pjsua2) registered as agents."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from crm_bridge.records import CallRecord
+from ivr_acd.asterisk.ami import AmiClient
+from ivr_acd.sandbox import ProvisionedPhone, Sandbox
+from ivr_acd.secrets import with_secrets
+from ivr_acd.settings import Settings, load_settings
+from ivr_acd.simulator import Phone, PhonePool
+from ivr_acd.stack import BackgroundController, prepare_crm, settings_env
+
+HOTLINE = "4008001000"
+
+
+def _test_settings(state_dir: Path) -> Settings:
+    return with_secrets(
+        load_settings(
+            state_dir=state_dir,
+            sandbox={"instance": "test"},
+            asterisk={"sip_port": 25060, "ami_port": 25038, "rtp_start": 30000, "rtp_end": 30999},
+            agi={"port": 24573},
+            web={"port": 28080},
+            controller={"grace_period": 5.0, "cdr_settle": 0.5, "spool_replay_interval": 0.5},
+        )
+    )
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    sandbox: Sandbox
+    controller: BackgroundController
+    phones: list[ProvisionedPhone]
+    pool: PhonePool
+    ami: AmiClient
+
+    @property
+    def domain(self) -> str:
+        return f"127.0.0.1:{self.settings.asterisk.sip_port}"
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.settings.web.port}/api/v1"
+
+    @property
+    def token(self) -> str:
+        return self.settings.secret(self.settings.web.api_token, "api_token")
+
+    def secret_of(self, extension: str) -> str:
+        return next(p.sip_secret for p in self.phones if p.extension == extension)
+
+    async def start_controller(self) -> None:
+        self.controller.start(settings_env(self.settings), detach=False)
+        await self.controller.wait_healthy(30)
+
+    async def caller(self, number: str) -> Phone:
+        ast = self.settings.asterisk
+        return await self.pool.add_phone(
+            f"caller-{number}-{time.monotonic_ns()}",
+            ast.carrier_username,
+            self.settings.secret(ast.carrier_password, "carrier_password"),
+            self.domain,
+            register=False,
+            from_user=number,
+        )
+
+    async def get(self, path: str, token: str | None = "") -> tuple[int, Any]:
+        headers = {}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token or self.token}"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{self.api}{path}", headers=headers) as resp,
+        ):
+            return resp.status, await resp.json()
+
+    async def cdr(self, caller: str, since: str, timeout_s: float = 15) -> CallRecord:
+        """Wait for the CDR of ``caller``'s call that started at or after ``since``."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            status, body = await self.get(f"/calls?caller={caller}&since={since}")
+            assert status == 200, body
+            if body["calls"]:
+                assert len(body["calls"]) == 1, body
+                return CallRecord.from_dict(body["calls"][0])
+            await asyncio.sleep(0.3)
+        raise AssertionError(f"no CDR for {caller} since {since}")
+
+    async def live_channels(self) -> list[dict[str, str]]:
+        return [dict(c) for c in await self.ami.action_list("CoreShowChannels")]
+
+    def controller_log(self) -> str:
+        return (self.settings.state_dir / "controller.log").read_text(errors="replace")
+
+
+def utc_now_iso() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture(scope="session")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    settings = _test_settings(tmp_path_factory.mktemp("stack"))
+    phones = await prepare_crm(settings)
+    sandbox = Sandbox(settings)
+    await asyncio.to_thread(sandbox.build)
+    await sandbox.start(phones)
+    controller = BackgroundController(settings)
+    ast = settings.asterisk
+    ami = AmiClient(
+        "127.0.0.1", ast.ami_port, ast.ami_username, settings.secret(ast.ami_secret, "ami_secret")
+    )
+    ami.start()
+    pool = PhonePool(rtp_base=41000)
+    the_stack = Stack(settings, sandbox, controller, phones, pool, ami)
+    try:
+        await ami.wait_ready(10)
+        await the_stack.start_controller()
+        yield the_stack
+    finally:
+        await pool.close()
+        await ami.close()
+        await controller.stop()
+        await sandbox.stop()
+
+
+@pytest.fixture(scope="session")
+async def agent_8001(stack: Stack) -> Phone:
+    phone = await stack.pool.add_phone("agent-8001", "8001", stack.secret_of("8001"), stack.domain)
+    await phone.register()
+    return phone
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if await check():
+                return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def dump(obj: Any) -> str:
+    return json.dumps(obj, indent=1, default=str)

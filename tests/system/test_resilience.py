@@ -1,0 +1,101 @@
+"""The caller still reaches a person when the controller misbehaves, is gone, or Asterisk
+restarts under it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from ivr_acd.simulator import Phone
+from tests.system.conftest import HOTLINE, Stack, eventually, utc_now_iso
+
+pytestmark = pytest.mark.system
+
+
+async def _call_reaches_agent(stack: Stack, agent: Phone, number: str, keys: str = "") -> None:
+    caller = await stack.caller(number)
+    call = await caller.call(f"sip:{HOTLINE}@{stack.domain}")
+    await call.wait_state("CONFIRMED", 10)
+    for key in keys:
+        await asyncio.sleep(1.0)
+        await call.dtmf(key)
+    ring = await agent.wait_incoming(25)
+    assert ring.remote_user == number
+    await ring.answer()
+    await ring.wait_state("CONFIRMED", 5)
+    await asyncio.sleep(1.5)
+    assert (await ring.stats()).rx_packets > 0
+    await call.hangup()
+    await ring.wait_state("DISCONNECTED", 5)
+    await caller.close()
+
+
+async def test_garbage_on_the_fastagi_port_is_logged_and_the_controller_keeps_serving(
+    stack: Stack, agent_8001: Phone
+) -> None:
+    port = stack.settings.agi.port
+    for junk in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"\xff\xfe\x00garbage", b""):
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(junk)
+        await writer.drain()
+        writer.close()
+    long_line = b"agi_x: " + b"y" * 40000 + b"\n"
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(long_line)
+    writer.close()
+
+    since = utc_now_iso()
+    await _call_reaches_agent(stack, agent_8001, "13800138006", keys="20")
+    record = await stack.cdr("13800138006", since)
+    assert record.ivr_path == "language:2>main:0>person"
+    assert "rejected a connection" in stack.controller_log()
+
+
+async def test_an_unknown_agi_route_sends_the_caller_to_the_fallback(
+    stack: Stack, agent_8001: Phone
+) -> None:
+    agi = stack.settings.agi
+    await stack.ami.action(
+        "Setvar", Variable="IVR_AGI", Value=f"agi://127.0.0.1:{agi.port}/no-such-route"
+    )
+    try:
+        since = utc_now_iso()
+        await _call_reaches_agent(stack, agent_8001, "13800138007")
+    finally:
+        await stack.ami.action(
+            "Setvar", Variable="IVR_AGI", Value=f"agi://{agi.host}:{agi.port}/ivr"
+        )
+    record = await stack.cdr("13800138007", since)
+    assert record.ivr_path == "unknown-route:no-such-route>fallback"
+    assert record.agent_extension == "8001"
+    assert "unknown route 'no-such-route'" in stack.controller_log()
+
+
+async def test_with_the_controller_stopped_the_fallback_still_reaches_agent_8001(
+    stack: Stack, agent_8001: Phone
+) -> None:
+    await stack.controller.stop()
+    try:
+        await _call_reaches_agent(stack, agent_8001, "13800138008")
+    finally:
+        await stack.start_controller()
+
+
+async def test_after_an_asterisk_restart_the_controller_reconnects_and_calls_work(
+    stack: Stack, agent_8001: Phone
+) -> None:
+    await stack.sandbox.stop()
+    await stack.sandbox.start(stack.phones)
+    await stack.ami.wait_ready(15)
+
+    async def ami_reconnected() -> bool:
+        status, health = await stack.get("/health", token=None)
+        return status == 200 and health["ami"]["ok"]
+
+    await eventually(ami_reconnected, 20, "the controller to log in to the new Asterisk")
+    await agent_8001.register()
+    since = utc_now_iso()
+    await _call_reaches_agent(stack, agent_8001, "13800138009", keys="10")
+    record = await stack.cdr("13800138009", since)
+    assert record.ivr_path == "language:1>main:0>person" and record.language == "zh"

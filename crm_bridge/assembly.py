@@ -9,10 +9,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from crm_bridge.records import CallRecord
 from ivr_acd.asterisk.events import AmiEvent, CdrRecord, CelEvent, Hangup, Newchannel
+
+# Q.850 cause texts as Asterisk prints them, for records rebuilt from the journal.
+CAUSE_TEXT: dict[int, str] = {
+    0: "Unknown",
+    1: "Unallocated (unassigned) number",
+    16: "Normal Clearing",
+    17: "User busy",
+    18: "No user responding",
+    19: "User alerting, no answer",
+    21: "Call Rejected",
+    27: "Destination out of order",
+    31: "Normal, unspecified",
+    34: "Circuit/channel congestion",
+    38: "Network out of order",
+    41: "Temporary failure",
+}
 
 AGENT_CHANNEL = re.compile(r"^PJSIP/([0-9]{3,6})-[0-9a-f]+$")
 
@@ -81,6 +97,17 @@ def _agent(segments: list[CdrRecord]) -> str | None:
         if match and seg.disposition == "ANSWERED":
             return match.group(1)
     return None
+
+
+def from_segments(linkedid: str, segments: list[CdrRecord]) -> CallFacts:
+    """Facts of a finished call known only from its CDR segments (the journal)."""
+    starts = [s.start for s in segments if s.start]
+    first = min(starts) if starts else datetime.fromtimestamp(0, tz=UTC)
+    facts = CallFacts(linkedid=linkedid, first_seen=first, segments=list(segments), ended=True)
+    leg = _caller_leg(facts)
+    facts.hangup_cause = next((s.hangup_cause for s in reversed(leg) if s.hangup_cause), 0)
+    facts.hangup_cause_text = CAUSE_TEXT.get(facts.hangup_cause, "")
+    return facts
 
 
 def _last_nonempty(values: list[str]) -> str | None:

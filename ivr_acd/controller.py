@@ -18,9 +18,10 @@ from aiohttp import web
 from sqlalchemy import text
 
 from crm_bridge.api import ApiDeps, build_api
-from crm_bridge.assembly import CallTracker, assemble
+from crm_bridge.assembly import CallTracker, assemble, from_segments
 from crm_bridge.cdr_writer import CdrWriter
 from crm_bridge.db import Database
+from crm_bridge.journal import calls_to_finish, read_rows
 from crm_bridge.migrate import upgrade
 from crm_bridge.repositories import CallRepository
 from crm_bridge.spool import CdrSpool
@@ -31,7 +32,7 @@ from ivr_acd import names
 from ivr_acd.asterisk.agi import AgiChannel, FastAgiServer
 from ivr_acd.asterisk.ami import AmiClient, AmiError
 from ivr_acd.asterisk.events import AmiConnected, AmiEvent
-from ivr_acd.sandbox import InstancePaths
+from ivr_acd.sandbox import InstancePaths, Sandbox
 from ivr_acd.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,13 @@ def prompt_dirs(settings: Settings) -> tuple[Path, str]:
     sounds = InstancePaths.for_instance(settings.sandbox.instance).sounds
     root = settings.sandbox.cache_dir / "sid-root"
     return root / sounds.lstrip("/"), sounds
+
+
+def journal_path(settings: Settings) -> Path:
+    """The CDR journal Asterisk writes, as this host sees it."""
+    if settings.asterisk.cdr_journal is not None:
+        return settings.asterisk.cdr_journal
+    return Sandbox(settings).journal_path()
 
 
 @dataclass
@@ -109,6 +117,45 @@ class Controller:
         for linkedid in orphans:
             if linkedid not in self.finishing:
                 self.finishing[linkedid] = asyncio.create_task(self._finish_later(linkedid))
+        await self.reconcile_journal(live)
+
+    async def reconcile_journal(self, live: set[str]) -> int:
+        """Record the calls Asterisk journaled that the CRM does not have yet (they ended while
+        this controller was down or disconnected). Returns how many were recorded."""
+        cursor_file = self.settings.state_dir / "journal.cursor"
+        try:
+            cursor = int(cursor_file.read_text())
+        except (OSError, ValueError):
+            cursor = 0
+        rows, end = await asyncio.to_thread(read_rows, journal_path(self.settings), cursor)
+        busy = live | set(self.tracker.calls) | set(self.finishing)
+        finished, new_cursor = calls_to_finish(rows, busy, end)
+        recorded = 0
+        for linkedid, segments in finished.items():
+            if await self.calls.get(linkedid) is None:
+                record = assemble(from_segments(linkedid, segments), _now())
+                log.info(
+                    "call=%s cdr recovered from the journal caller=%s path=%s",
+                    linkedid,
+                    record.caller_number,
+                    record.ivr_path,
+                )
+                await self.cdr_writer.write(record)
+                recorded += 1
+        cursor_file.parent.mkdir(parents=True, exist_ok=True)
+        cursor_file.write_text(str(new_cursor))
+        return recorded
+
+    async def reconcile_periodically(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            if not self.ami.connected:
+                continue
+            try:
+                channels = await self.ami.action_list("CoreShowChannels")
+                await self.reconcile_journal({c.get("Linkedid", "") for c in channels})
+            except Exception:
+                log.exception("journal reconciliation failed; retrying in %.0f s", interval)
 
     async def _finish_later(self, linkedid: str) -> None:
         try:
@@ -209,6 +256,10 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         controller.spawn(
             controller.cdr_writer.run_replay(settings.controller.spool_replay_interval),
             "cdr-replay",
+        )
+        controller.spawn(
+            controller.reconcile_periodically(settings.controller.journal_interval),
+            "journal-reconcile",
         )
         stack.push_async_callback(_cancel_tasks, controller)
         stack.push_async_callback(controller.finish_all)

@@ -13,6 +13,7 @@ CTX_AGENTS: Final = "agents"
 CTX_SUPERVISORS: Final = "supervisors"
 CTX_TO_PERSON: Final = "to-person"
 CTX_FALLBACK: Final = "ivr-fallback"
+CTX_HANGUP: Final = "ivr-hangup"
 
 # AGI routes (agi://host:port/<route>)
 AGI_ROUTE_IVR: Final = "ivr"

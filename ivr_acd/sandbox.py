@@ -84,7 +84,9 @@ class Sandbox:
         self.root = settings.sandbox.cache_dir / "sid-root"
         self.paths = InstancePaths.for_instance(self.instance)
         self.state_dir = settings.state_dir / "asterisk"
-        self.pid_file = self.state_dir / "asterisk.pid"
+        # Beside the chroot, not in the state folder: a stale Asterisk of this instance is found
+        # and stopped whichever state folder started it.
+        self.pid_file = settings.sandbox.cache_dir / "pids" / f"{self.instance}.pid"
 
     # ---- build -------------------------------------------------------------------------
     def is_built(self) -> bool:
@@ -138,6 +140,10 @@ class Sandbox:
         """The host path of a path inside the chroot."""
         return self.root / path.lstrip("/")
 
+    def journal_path(self) -> Path:
+        """The CDR journal Asterisk writes (cdr_custom.conf), as the host sees it."""
+        return self.inside(self.paths.log) / "cdr-custom" / "ivr-acd.csv"
+
     def render(self, phones: Sequence[ProvisionedPhone]) -> Path:
         etc = self.inside(self.paths.etc)
         etc.mkdir(parents=True, exist_ok=True)
@@ -150,6 +156,7 @@ class Sandbox:
             self.paths.sounds,
         ):
             self.inside(folder).mkdir(parents=True, exist_ok=True)
+        self.journal_path().parent.mkdir(parents=True, exist_ok=True)
         render_tree(
             [PROJECT_ROOT / "asterisk-config", PROJECT_ROOT / "dialplans"],
             etc,
@@ -173,14 +180,18 @@ class Sandbox:
             return None
         return pid if process_alive(pid) else None
 
-    async def start(self, phones: Sequence[ProvisionedPhone]) -> int:
-        """Render the config, start Asterisk and wait until it is fully booted."""
+    async def start(self, phones: Sequence[ProvisionedPhone], *, fresh: bool = False) -> int:
+        """Render the config, start Asterisk and wait until it is fully booted. ``fresh``
+        first wipes the instance's state (logs, CDR journal, spool, astdb)."""
         self.build()
         if self.pid() is not None:
             await self.stop()
+        if fresh:
+            shutil.rmtree(self.inside(self.paths.run).parent, ignore_errors=True)
         self._check_ports_free()
         self.render(phones)
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         console = (self.state_dir / "console.log").open("ab")
         conf = f"{self.paths.etc}/asterisk.conf"
         proc = subprocess.Popen(  # noqa: ASYNC220 - detached on purpose, tracked by PID

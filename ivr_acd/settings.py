@@ -42,6 +42,9 @@ class AsteriskSettings(BaseModel):
         None, description="also identify the carrier by this source address or network"
     )
     sip_bind: str = Field("127.0.0.1", description="address the SIP transport binds to")
+    cdr_journal: Path | None = Field(
+        None, description="the CDR journal file Asterisk writes (cdr_custom); sandbox path if unset"
+    )
     hotline_did: str = Field("4008001000", pattern=r"^[0-9]+$")
     agent_ring_seconds: int = Field(30, ge=5, le=600)
 
@@ -84,6 +87,7 @@ class ControllerSettings(BaseModel):
     grace_period: float = Field(30.0, ge=0, description="seconds live IVR sessions may finish")
     cdr_settle: float = Field(1.0, ge=0, description="seconds to wait for late CDR segments")
     spool_replay_interval: float = Field(2.0, gt=0)
+    journal_interval: float = Field(30.0, gt=0, description="seconds between journal checks")
 
 
 class IvrSettings(BaseModel):

@@ -133,7 +133,8 @@ def _hangup(h: Mapping[str, str]) -> Hangup:
     )
 
 
-def _cdr(h: Mapping[str, str]) -> CdrRecord:
+def cdr_from_headers(h: Mapping[str, str]) -> CdrRecord:
+    """A CDR segment from Cdr-event headers (also used for the CDR journal's rows)."""
     return CdrRecord(
         linkedid=h.get("LinkedID", "") or h.get("UniqueID", ""),
         uniqueid=h.get("UniqueID", ""),
@@ -176,7 +177,7 @@ def _user_event(h: Mapping[str, str]) -> UserEvent:
 _PARSERS: dict[str, Callable[[Mapping[str, str]], AmiEvent]] = {
     "newchannel": _newchannel,
     "hangup": _hangup,
-    "cdr": _cdr,
+    "cdr": cdr_from_headers,
     "cel": _cel,
     "userevent": _user_event,
     "fullybooted": lambda h: FullyBooted(uptime=_int(h.get("Uptime", "0"))),

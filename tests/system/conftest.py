@@ -120,7 +120,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     phones = await prepare_crm(settings)
     sandbox = Sandbox(settings)
     await asyncio.to_thread(sandbox.build)
-    await sandbox.start(phones)
+    await sandbox.start(phones, fresh=True)
     controller = BackgroundController(settings)
     ast = settings.asterisk
     ami = AmiClient(

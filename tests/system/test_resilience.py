@@ -4,6 +4,8 @@ restarts under it."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 
 import pytest
 
@@ -99,3 +101,48 @@ async def test_after_an_asterisk_restart_the_controller_reconnects_and_calls_wor
     await _call_reaches_agent(stack, agent_8001, "13800138009", keys="10")
     record = await stack.cdr("13800138009", since)
     assert record.ivr_path == "language:1>main:0>person" and record.language == "zh"
+
+
+async def test_sigterm_takes_no_new_calls_lets_the_ivr_session_finish_and_loses_no_cdr(
+    stack: Stack, agent_8001: Phone
+) -> None:
+    since = utc_now_iso()
+    caller = await stack.caller("13800138010")
+    call = await caller.call(f"sip:{HOTLINE}@{stack.domain}")
+    await call.wait_state("CONFIRMED", 10)
+    await asyncio.sleep(1.0)
+    await call.dtmf("2")
+    await asyncio.sleep(0.5)
+    pid = stack.controller.pid()
+    assert pid is not None
+    os.kill(pid, signal.SIGTERM)
+
+    async def agi_closed() -> bool:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", stack.settings.agi.port)
+        except OSError:
+            return True
+        writer.close()
+        return False
+
+    await eventually(agi_closed, 3, "the controller to stop taking new IVR sessions")
+    assert stack.controller.pid() is not None, "the live IVR session is still being served"
+    await call.dtmf("0")
+    ring = await agent_8001.wait_incoming(20)
+    await ring.answer()
+    await ring.wait_state("CONFIRMED", 5)
+
+    async def controller_gone() -> bool:
+        return stack.controller.pid() is None
+
+    await eventually(controller_gone, 10, "the controller to exit once the session ended")
+    await asyncio.sleep(1.0)
+    await call.hangup()
+    await ring.wait_state("DISCONNECTED", 5)
+    await caller.close()
+
+    await stack.start_controller()  # the call ended while no controller ran
+    record = await stack.cdr("13800138010", since)
+    assert record.ivr_path == "language:2>main:0>person"
+    assert record.agent_extension == "8001"
+    assert record.billsec > 0 and record.hangup_cause == 16

@@ -22,7 +22,7 @@ def _logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
-    for noisy in ("ivr_acd.asterisk.panoramisk", "aiohttp.access", "asyncio"):
+    for noisy in ("ivr_acd.asterisk.panoramisk", "aiohttp.access", "asyncio", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -88,6 +88,34 @@ async def _seed(settings: Settings) -> None:
     print(f"CRM ready at {settings.database_url}; {len(phones)} softphone(s) provisioned")
 
 
+async def _render_config(settings: Settings, dest: Path) -> None:
+    """Production: render the Asterisk configuration from settings and the CRM's softphones."""
+    from crm_bridge.db import Database
+    from crm_bridge.migrate import upgrade
+    from crm_bridge.repositories import AgentRepository
+    from ivr_acd.sandbox import InstancePaths, render_config
+
+    await upgrade(settings.database_url)
+    database = Database(settings.database_url)
+    try:
+        phones = await AgentRepository(database.sessions).list_provisioned()
+    finally:
+        await database.close()
+    paths = InstancePaths.for_instance(settings.sandbox.instance)
+    written = render_config(settings, phones, dest, paths)
+    print(f"rendered {len(written)} files into {dest} for {len(phones)} softphone(s)")
+
+
+async def _phones(settings: Settings) -> None:
+    """The softphones provisioned from the CRM, with their SIP credentials (for a real phone)."""
+    from ivr_acd.stack import prepare_crm
+
+    ast = settings.asterisk
+    print(f"register at 127.0.0.1:{ast.sip_port} (UDP); username = extension")
+    for phone in await prepare_crm(settings):
+        print(f"{phone.extension}  {phone.role:<10} {phone.name:<16} password {phone.sip_secret}")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ivr-acd", description=__doc__)
     parser.add_argument("--config", type=Path, default=None, help="settings YAML file")
@@ -101,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="the Asterisk sandbox")
     sandbox.add_argument("action", choices=["build", "stop"])
     sub.add_parser("seed", help="migrate and seed the CRM")
+    sub.add_parser("phones", help="list the softphones and their SIP passwords")
+    render = sub.add_parser("render-config", help="render the Asterisk configuration (production)")
+    render.add_argument("--dest", type=Path, required=True)
     return parser
 
 
@@ -134,6 +165,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(_sandbox(settings, args.action))
     elif args.command == "seed":
         asyncio.run(_seed(settings))
+    elif args.command == "phones":
+        asyncio.run(_phones(settings))
+    elif args.command == "render-config":
+        asyncio.run(_render_config(settings, args.dest))
     return 0
 
 

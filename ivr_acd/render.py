@@ -17,6 +17,7 @@ def render_tree(sources: Iterable[Path], dest: Path, **context: Any) -> list[Pat
     Undefined template variables are errors, so a template and its settings cannot drift apart.
     """
     written: list[Path] = []
+    dest.mkdir(parents=True, exist_ok=True)
     for source in sources:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(source)),

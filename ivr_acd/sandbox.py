@@ -77,6 +77,23 @@ class InstancePaths:
         )
 
 
+def render_config(
+    settings: Settings, phones: Sequence[ProvisionedPhone], dest: Path, paths: InstancePaths
+) -> list[Path]:
+    """Render asterisk-config/ and dialplans/ for these settings and softphones into ``dest``."""
+    return render_tree(
+        [PROJECT_ROOT / "asterisk-config", PROJECT_ROOT / "dialplans"],
+        dest,
+        settings=settings,
+        phones=phones,
+        all_agents="&".join(f"PJSIP/{p.extension}" for p in phones if p.role == "agent"),
+        ami_secret=settings.secret(settings.asterisk.ami_secret, "ami_secret"),
+        carrier_password=settings.secret(settings.asterisk.carrier_password, "carrier_password"),
+        instance=settings.sandbox.instance,
+        paths=paths,
+    )
+
+
 class Sandbox:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -157,19 +174,7 @@ class Sandbox:
         ):
             self.inside(folder).mkdir(parents=True, exist_ok=True)
         self.journal_path().parent.mkdir(parents=True, exist_ok=True)
-        render_tree(
-            [PROJECT_ROOT / "asterisk-config", PROJECT_ROOT / "dialplans"],
-            etc,
-            settings=self.settings,
-            phones=phones,
-            all_agents="&".join(f"PJSIP/{p.extension}" for p in phones if p.role == "agent"),
-            ami_secret=self.settings.secret(self.settings.asterisk.ami_secret, "ami_secret"),
-            carrier_password=self.settings.secret(
-                self.settings.asterisk.carrier_password, "carrier_password"
-            ),
-            instance=self.instance,
-            paths=self.paths,
-        )
+        render_config(self.settings, phones, etc, self.paths)
         return etc
 
     # ---- run ---------------------------------------------------------------------------

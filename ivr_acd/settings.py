@@ -10,10 +10,18 @@ set, :func:`ivr_acd.secrets.load_or_create` generates it into ``<state_dir>/secr
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +30,8 @@ from pydantic_settings import (
 )
 
 Port = int
+
+_CONFIG_FILE: ContextVar[str | None] = ContextVar("ivr_acd_config_file", default=None)
 
 
 class ConfigError(Exception):
@@ -62,6 +72,11 @@ class SandboxSettings(BaseModel):
     )
     instance: str = Field("main", pattern=r"^[a-z0-9-]+$")
     boot_timeout: float = Field(60.0, gt=0)
+
+    @field_validator("cache_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
 
 
 class AgiSettings(BaseModel):
@@ -125,7 +140,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        config_file = os.environ.get("IVR_ACD_CONFIG")
+        config_file = _CONFIG_FILE.get() or os.environ.get("IVR_ACD_CONFIG")
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if config_file:
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config_file))
@@ -149,10 +164,9 @@ class Settings(BaseSettings):
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build and validate the settings; a bad value raises ConfigError with a clear message."""
-    if config_file is not None:
-        if not config_file.is_file():
-            raise ConfigError(f"config file {config_file} does not exist")
-        os.environ["IVR_ACD_CONFIG"] = str(config_file)
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file {config_file} does not exist")
+    token = _CONFIG_FILE.set(str(config_file) if config_file is not None else None)
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -160,3 +174,5 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from exc
+    finally:
+        _CONFIG_FILE.reset(token)

@@ -19,9 +19,9 @@ SESSIONS = 3000
 CONCURRENCY = 50
 COMMANDS = 10
 ENV = (
-    "agi_network: yes\nagi_network_script: ivr\nagi_request: agi://127.0.0.1/ivr\n"
-    "agi_channel: PJSIP/carrier-00000001\nagi_uniqueid: 1.1\nagi_callerid: 13800138000\n\n"
-).encode()
+    b"agi_network: yes\nagi_network_script: ivr\nagi_request: agi://127.0.0.1/ivr\n"
+    b"agi_channel: PJSIP/carrier-00000001\nagi_uniqueid: 1.1\nagi_callerid: 13800138000\n\n"
+)
 
 
 async def _fake_asterisk(port: int) -> None:

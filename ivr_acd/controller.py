@@ -23,7 +23,7 @@ from crm_bridge.cdr_writer import CdrWriter
 from crm_bridge.db import Database
 from crm_bridge.journal import calls_to_finish, read_rows
 from crm_bridge.migrate import upgrade
-from crm_bridge.repositories import CallRepository
+from crm_bridge.repositories import CallRepository, CustomerRepository
 from crm_bridge.spool import CdrSpool
 from ivr.menu import MenuTree, load_menu_tree
 from ivr.prompts import PromptStore
@@ -65,6 +65,7 @@ class Controller:
     redis: aioredis.Redis
     ami: AmiClient
     calls: CallRepository
+    customers: CustomerRepository
     cdr_writer: CdrWriter
     spool: CdrSpool
     tracker: CallTracker
@@ -82,7 +83,20 @@ class Controller:
 
     # ---- IVR -----------------------------------------------------------------------------
     async def ivr_route(self, channel: AgiChannel) -> None:
+        await self._present_caller(channel)
         await IvrSession(channel, self.tree, self.prompts).run()
+
+    async def _present_caller(self, channel: AgiChannel) -> None:
+        """Show the CRM's name for the caller on the agents' phones (CALLERID(name))."""
+        try:
+            customer = await asyncio.wait_for(
+                self.customers.by_phone(channel.caller_number), timeout=2
+            )
+        except Exception:  # noqa: BLE001 - the CRM being down must not hold up the call
+            log.warning("call=%s CRM look-up failed; caller shown by number", channel.uniqueid)
+            return
+        if customer is not None:
+            await channel.set_variable("CALLERID(name)", customer.name)
 
     async def unknown_route(self, channel: AgiChannel) -> None:
         await channel.set_variable(names.CDR_PATH, f"unknown-route:{channel.route[:40]}")
@@ -242,6 +256,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             redis=redis,
             ami=ami,
             calls=calls,
+            customers=CustomerRepository(database.sessions),
             cdr_writer=CdrWriter(calls, spool),
             spool=spool,
             tracker=CallTracker(),

@@ -28,6 +28,7 @@ async def test_caller_presses_2_then_0_and_talks_to_agent_8001(
 
     ring = await agent_8001.wait_incoming(20)
     assert ring.remote_user == "13800138000"
+    assert ring.remote_name, "the agent's phone shows the CRM's name for the caller"
     await ring.answer()
     await ring.wait_state("CONFIRMED", 5)
     await ring.play_tone(660)

@@ -21,7 +21,7 @@ from ivr_acd.asterisk.ami import AmiClient
 from ivr_acd.sandbox import ProvisionedPhone, Sandbox
 from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import Settings, load_settings
-from ivr_acd.simulator import Phone, PhonePool
+from ivr_acd.simulator import Call, Phone, PhonePool
 from ivr_acd.stack import BackgroundController, prepare_crm, settings_env
 
 HOTLINE = "4008001000"
@@ -78,6 +78,16 @@ class Stack:
             register=False,
             from_user=number,
         )
+
+    async def dial(self, number: str, keys: str = "") -> tuple[Phone, Call]:
+        """``number`` calls the hotline over the carrier trunk and keys ``keys``, one a second."""
+        caller = await self.caller(number)
+        call = await caller.call(f"sip:{HOTLINE}@{self.domain}")
+        await call.wait_state("CONFIRMED", 10)
+        for key in keys:
+            await asyncio.sleep(1.0)
+            await call.dtmf(key)
+        return caller, call
 
     async def get(self, path: str, token: str | None = "") -> tuple[int, Any]:
         headers = {}

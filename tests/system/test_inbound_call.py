@@ -17,9 +17,7 @@ async def test_caller_presses_2_then_0_and_talks_to_agent_8001(
     stack: Stack, agent_8001: Phone, tmp_path: Path
 ) -> None:
     since = utc_now_iso()
-    caller = await stack.caller("13800138000")
-    call = await caller.call(f"sip:{HOTLINE}@{stack.domain}")
-    await call.wait_state("CONFIRMED", 10)
+    caller, call = await stack.dial("13800138000")
     await call.play_tone(440)
     await asyncio.sleep(1.0)
     await call.dtmf("2")
@@ -56,9 +54,7 @@ async def test_hang_up_during_the_language_prompt_leaves_a_cdr_and_nothing_behin
     stack: Stack,
 ) -> None:
     since = utc_now_iso()
-    caller = await stack.caller("13800138002")
-    call = await caller.call(f"sip:{HOTLINE}@{stack.domain}")
-    await call.wait_state("CONFIRMED", 10)
+    caller, call = await stack.dial("13800138002")
     await asyncio.sleep(1.0)
     await call.hangup()
 

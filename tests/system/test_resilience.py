@@ -10,18 +10,13 @@ import signal
 import pytest
 
 from ivr_acd.simulator import Phone
-from tests.system.conftest import HOTLINE, Stack, eventually, utc_now_iso
+from tests.system.conftest import Stack, eventually, utc_now_iso
 
 pytestmark = pytest.mark.system
 
 
 async def _call_reaches_agent(stack: Stack, agent: Phone, number: str, keys: str = "") -> None:
-    caller = await stack.caller(number)
-    call = await caller.call(f"sip:{HOTLINE}@{stack.domain}")
-    await call.wait_state("CONFIRMED", 10)
-    for key in keys:
-        await asyncio.sleep(1.0)
-        await call.dtmf(key)
+    caller, call = await stack.dial(number, keys)
     ring = await agent.wait_incoming(25)
     assert ring.remote_user == number
     await ring.answer()
@@ -107,11 +102,7 @@ async def test_sigterm_takes_no_new_calls_lets_the_ivr_session_finish_and_loses_
     stack: Stack, agent_8001: Phone
 ) -> None:
     since = utc_now_iso()
-    caller = await stack.caller("13800138010")
-    call = await caller.call(f"sip:{HOTLINE}@{stack.domain}")
-    await call.wait_state("CONFIRMED", 10)
-    await asyncio.sleep(1.0)
-    await call.dtmf("2")
+    caller, call = await stack.dial("13800138010", "2")
     await asyncio.sleep(0.5)
     pid = stack.controller.pid()
     assert pid is not None

@@ -1,8 +1,9 @@
 """AMI adapter over panoramisk. Domain code never sees panoramisk: it gets typed events from one
 ordered queue and calls :meth:`AmiClient.action`, which waits for the login to complete.
 
-panoramisk reconnects by itself after Asterisk restarts; on every successful login we put an
-:class:`AmiConnected` event in the queue so the consumer re-synchronises its state.
+panoramisk reconnects by itself after Asterisk restarts; on every new connection we put an
+:class:`AmiConnected` event in the queue, ahead of that connection's events, so the consumer
+re-synchronises its state (its actions wait for the login).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class AmiClient:
             ping_delay=5,
             ping_interval=5,
             reconnect_timeout=1,
+            on_connect=self._on_connect,
             on_login=self._on_login,
             on_disconnect=self._on_disconnect,
             log=logging.getLogger("ivr_acd.asterisk.panoramisk"),
@@ -127,10 +129,14 @@ class AmiClient:
         if event is not None:
             self.events.put_nowait(event)
 
+    def _on_connect(self, _manager: Any) -> None:
+        # Queued before any event of the new connection: panoramisk dispatches events that
+        # arrive with the login answer before its login callback runs.
+        self.events.put_nowait(AmiConnected())
+
     def _on_login(self, _manager: Any) -> None:
         log.info("AMI logged in to %s:%s", self._config["host"], self._config["port"])
         self._ready.set()
-        self.events.put_nowait(AmiConnected())
 
     def _on_disconnect(self, _manager: Any, exc: Any) -> None:
         if self._ready.is_set():

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AmiConnected:
-    """Synthesised when a login succeeds (first connect or reconnect): time to re-synchronise."""
+    """Synthesised on every new AMI connection, before its events: time to re-synchronise."""
 
 
 @dataclass(frozen=True)

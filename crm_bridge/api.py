@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -49,9 +49,17 @@ class CallQuery(Protocol):
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 
 
+class LiveCallView(Protocol):
+    def to_dict(self) -> dict[str, str]: ...
+
+
+LiveCalls = Callable[[], Awaitable[Sequence[LiveCallView]]]
+
+
 @dataclass(frozen=True)
 class ApiDeps:
     calls: CallQuery
+    live_calls: LiveCalls
     health: HealthCheck
     api_token: str
 
@@ -126,6 +134,12 @@ async def list_calls(request: web.Request) -> web.Response:
     return web.json_response({"calls": [call_json(r) for r in records]})
 
 
+async def list_live_calls(request: web.Request) -> web.Response:
+    _require_token(request)
+    calls = await request.app[DEPS].live_calls()
+    return web.json_response({"calls": [c.to_dict() for c in calls]})
+
+
 async def health(request: web.Request) -> web.Response:
     report = await request.app[DEPS].health()
     ok = all(part.get("ok") for part in report.values() if isinstance(part, dict))
@@ -147,6 +161,7 @@ def build_api(deps: ApiDeps) -> web.Application:
     app[DEPS] = deps
     app.router.add_get(f"{API}/health", health)
     app.router.add_get(f"{API}/calls", list_calls)
+    app.router.add_get(f"{API}/calls/live", list_live_calls)
     app.router.add_get(f"{API}/openapi.json", openapi)
     app.router.add_route("*", f"{API}/{{tail:.*}}", not_found)
     return app

@@ -105,6 +105,16 @@ OPENAPI: Final[dict[str, Any]] = {
                 },
             }
         },
+        "/calls/live": {
+            "get": {
+                "summary": "Calls in progress (from Redis), oldest first",
+                "security": [{"bearer": []}],
+                "responses": {
+                    "200": {"description": "linkedid, caller_number, did, started, channel"},
+                    **_errors(401, 403),
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document",

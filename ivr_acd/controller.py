@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,8 +15,10 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from aiohttp import web
+from redis.exceptions import RedisError
 from sqlalchemy import text
 
+from acd.live_calls import LiveCall, LiveCallStore
 from crm_bridge.api import ApiDeps, build_api
 from crm_bridge.assembly import CallTracker, assemble, from_segments
 from crm_bridge.cdr_writer import CdrWriter
@@ -31,7 +33,7 @@ from ivr.session import IvrSession
 from ivr_acd import names
 from ivr_acd.asterisk.agi import AgiChannel, FastAgiServer
 from ivr_acd.asterisk.ami import AmiClient, AmiError
-from ivr_acd.asterisk.events import AmiConnected, AmiEvent
+from ivr_acd.asterisk.events import AmiConnected, AmiEvent, Newchannel
 from ivr_acd.sandbox import InstancePaths, Sandbox
 from ivr_acd.settings import Settings
 
@@ -66,6 +68,7 @@ class Controller:
     ami: AmiClient
     calls: CallRepository
     customers: CustomerRepository
+    live: LiveCallStore
     cdr_writer: CdrWriter
     spool: CdrSpool
     tracker: CallTracker
@@ -117,6 +120,29 @@ class Controller:
         ended = self.tracker.apply(event, _now())
         if ended is not None and ended not in self.finishing:
             self.finishing[ended] = asyncio.create_task(self._finish_later(ended))
+        if (
+            isinstance(event, Newchannel)
+            and event.uniqueid == event.linkedid
+            and event.context == names.CTX_CARRIER
+        ):
+            await self._live_update(
+                self.live.add(
+                    LiveCall(
+                        linkedid=event.linkedid,
+                        caller_number=event.caller_number,
+                        did=event.exten,
+                        started=_now(),
+                        channel=event.channel,
+                    )
+                )
+            )
+
+    async def _live_update(self, update: Awaitable[None]) -> None:
+        """Redis being down must not hold up calls or CDRs: log and go on."""
+        try:
+            await asyncio.wait_for(update, 3)
+        except (RedisError, OSError, TimeoutError) as exc:
+            log.warning("live call state not updated in Redis: %s", exc)
 
     async def resync(self) -> None:
         """After a (re)connect: calls we track that Asterisk no longer has are finished now."""
@@ -131,6 +157,9 @@ class Controller:
         for linkedid in orphans:
             if linkedid not in self.finishing:
                 self.finishing[linkedid] = asyncio.create_task(self._finish_later(linkedid))
+        with contextlib.suppress(RedisError, OSError, TimeoutError):
+            gone = set(await asyncio.wait_for(self.live.linkedids(), 3)) - live
+            await self._live_update(self.live.remove(*gone))
         await self.reconcile_journal(live)
 
     async def reconcile_journal(self, live: set[str]) -> int:
@@ -180,6 +209,7 @@ class Controller:
     async def _finish(self, linkedid: str) -> None:
         self.finishing.pop(linkedid, None)
         facts = self.tracker.pop(linkedid)
+        await self._live_update(self.live.remove(linkedid))
         if facts is None:
             return
         record = assemble(facts, _now())
@@ -257,6 +287,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             ami=ami,
             calls=calls,
             customers=CustomerRepository(database.sessions),
+            live=LiveCallStore(redis),
             cdr_writer=CdrWriter(calls, spool),
             spool=spool,
             tracker=CallTracker(),
@@ -297,6 +328,7 @@ async def _start_web(settings: Settings, controller: Controller) -> web.AppRunne
     api = build_api(
         ApiDeps(
             calls=controller.calls,
+            live_calls=controller.live.list,
             health=controller.health,
             api_token=settings.secret(settings.web.api_token, "web.api_token"),
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr_acd.simulator import Phone
+from ivr_acd.simulator import Phone, PhoneError, PhoneTimeout
 from tests.system.conftest import HOTLINE, Stack, eventually, utc_now_iso
 
 pytestmark = pytest.mark.system
@@ -83,3 +83,36 @@ async def test_the_api_needs_a_token_and_explains_bad_input(stack: Stack) -> Non
     assert status == 400
     status, body = await stack.get("/openapi.json", token=None)
     assert status == 200 and "/calls" in body["paths"]
+
+
+async def test_a_call_in_progress_is_listed_live_and_gone_after_hang_up(stack: Stack) -> None:
+    caller, call = await stack.dial("13800138011")
+
+    async def listed() -> bool:
+        _, body = await stack.get("/calls/live")
+        return any(c["caller_number"] == "13800138011" for c in body["calls"])
+
+    await eventually(listed, 5, "the call in /calls/live")
+    _, body = await stack.get("/calls/live")
+    live = next(c for c in body["calls"] if c["caller_number"] == "13800138011")
+    assert live["did"] == HOTLINE
+    await call.hangup()
+
+    async def gone() -> bool:
+        return not await listed()
+
+    await eventually(gone, 10, "the call to leave /calls/live")
+    await caller.close()
+
+
+async def test_the_carrier_cannot_reach_outside_numbers_or_agents_directly(
+    stack: Stack, agent_8001: Phone
+) -> None:
+    caller = await stack.caller("13800138012")
+    for target in ("008613912345678", "13912345678", "8001", "*50"):
+        call = await caller.call(f"sip:{target}@{stack.domain}")
+        with pytest.raises(PhoneError):
+            await call.wait_state("CONFIRMED", 5)
+    with pytest.raises(PhoneTimeout):
+        await agent_8001.wait_incoming(1)
+    await caller.close()

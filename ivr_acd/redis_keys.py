@@ -1,0 +1,17 @@
+"""Every Redis key the engine uses, in one place. All keys share one prefix per deployment."""
+
+from __future__ import annotations
+
+from typing import Final
+
+PREFIX: Final = "ivracd"
+
+
+def live_calls(prefix: str = PREFIX) -> str:
+    """Sorted set: linkedid -> start time (epoch seconds) of every call in progress."""
+    return f"{prefix}:calls:live"
+
+
+def live_call(linkedid: str, prefix: str = PREFIX) -> str:
+    """Hash: what is known of one call in progress."""
+    return f"{prefix}:call:{linkedid}"

@@ -30,7 +30,7 @@ from crm_bridge.spool import CdrSpool
 from ivr.menu import MenuTree, load_menu_tree
 from ivr.prompts import PromptStore
 from ivr.session import IvrSession
-from ivr_acd import names
+from ivr_acd import names, redis_keys
 from ivr_acd.asterisk.agi import AgiChannel, FastAgiServer
 from ivr_acd.asterisk.ami import AmiClient, AmiError
 from ivr_acd.asterisk.events import AmiConnected, AmiEvent, Newchannel
@@ -287,7 +287,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             ami=ami,
             calls=calls,
             customers=CustomerRepository(database.sessions),
-            live=LiveCallStore(redis),
+            live=LiveCallStore(redis, redis_keys.prefix_for(settings.sandbox.instance)),
             cdr_writer=CdrWriter(calls, spool),
             spool=spool,
             tracker=CallTracker(),

@@ -1,10 +1,15 @@
-"""Every Redis key the engine uses, in one place. All keys share one prefix per deployment."""
+"""Every Redis key the engine uses, in one place. All keys share one prefix per instance."""
 
 from __future__ import annotations
 
 from typing import Final
 
 PREFIX: Final = "ivracd"
+
+
+def prefix_for(instance: str) -> str:
+    """One namespace per Asterisk instance: a test run beside a demo shares Redis, not state."""
+    return f"{PREFIX}:{instance}"
 
 
 def live_calls(prefix: str = PREFIX) -> str:

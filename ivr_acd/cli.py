@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ivr.menu import MenuError
+from ivr.prompts import PromptError
 from ivr_acd.sandbox import Sandbox, SandboxError
 from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import ConfigError, Settings, load_settings
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(args)
         return _run(args, settings)
-    except (ConfigError, MenuError, SandboxError, StackError) as exc:
+    except (ConfigError, MenuError, PromptError, SandboxError, StackError) as exc:
         print(f"ivr-acd: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -7,23 +7,19 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
 from aiohttp import web
-from redis.exceptions import RedisError
 from sqlalchemy import text
 
-from acd.live_calls import LiveCall, LiveCallStore
+from acd.live_calls import LiveCallStore
 from crm_bridge.api import ApiDeps, build_api
-from crm_bridge.assembly import CallTracker, assemble, from_segments
 from crm_bridge.cdr_writer import CdrWriter
 from crm_bridge.db import Database
-from crm_bridge.journal import calls_to_finish, read_rows
 from crm_bridge.migrate import upgrade
 from crm_bridge.repositories import CallRepository, CustomerRepository
 from crm_bridge.spool import CdrSpool
@@ -32,16 +28,12 @@ from ivr.prompts import PromptStore
 from ivr.session import IvrSession
 from ivr_acd import names, redis_keys
 from ivr_acd.asterisk.agi import AgiChannel, FastAgiServer
-from ivr_acd.asterisk.ami import AmiClient, AmiError
-from ivr_acd.asterisk.events import AmiConnected, AmiEvent, Newchannel
-from ivr_acd.sandbox import InstancePaths, Sandbox
+from ivr_acd.asterisk.ami import AmiClient
+from ivr_acd.call_records import CallRecorder
+from ivr_acd.sandbox import InstancePaths
 from ivr_acd.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def prompt_dirs(settings: Settings) -> tuple[Path, str]:
@@ -51,13 +43,6 @@ def prompt_dirs(settings: Settings) -> tuple[Path, str]:
     sounds = InstancePaths.for_instance(settings.sandbox.instance).sounds
     root = settings.sandbox.cache_dir / "sid-root"
     return root / sounds.lstrip("/"), sounds
-
-
-def journal_path(settings: Settings) -> Path:
-    """The CDR journal Asterisk writes, as this host sees it."""
-    if settings.asterisk.cdr_journal is not None:
-        return settings.asterisk.cdr_journal
-    return Sandbox(settings).journal_path()
 
 
 @dataclass
@@ -71,11 +56,10 @@ class Controller:
     live: LiveCallStore
     cdr_writer: CdrWriter
     spool: CdrSpool
-    tracker: CallTracker
+    recorder: CallRecorder
     tree: MenuTree
     prompts: PromptStore
     tasks: set[asyncio.Task[None]]
-    finishing: dict[str, asyncio.Task[None]]
     agi: FastAgiServer = field(init=False)
 
     def __post_init__(self) -> None:
@@ -103,131 +87,6 @@ class Controller:
 
     async def unknown_route(self, channel: AgiChannel) -> None:
         await channel.set_variable(names.CDR_PATH, f"unknown-route:{channel.route[:40]}")
-
-    # ---- AMI events, applied in order ---------------------------------------------------
-    async def consume_events(self) -> None:
-        while True:
-            event = await self.ami.events.get()
-            try:
-                await self._apply(event)
-            except Exception:
-                log.exception("failed to apply AMI event %s", type(event).__name__)
-
-    async def _apply(self, event: AmiEvent) -> None:
-        if isinstance(event, AmiConnected):
-            await self.resync()
-            return
-        ended = self.tracker.apply(event, _now())
-        if ended is not None and ended not in self.finishing:
-            self.finishing[ended] = asyncio.create_task(self._finish_later(ended))
-        if (
-            isinstance(event, Newchannel)
-            and event.uniqueid == event.linkedid
-            and event.context == names.CTX_CARRIER
-        ):
-            await self._live_update(
-                self.live.add(
-                    LiveCall(
-                        linkedid=event.linkedid,
-                        caller_number=event.caller_number,
-                        did=event.exten,
-                        started=_now(),
-                        channel=event.channel,
-                    )
-                )
-            )
-
-    async def _live_update(self, update: Awaitable[None]) -> None:
-        """Redis being down must not hold up calls or CDRs: log and go on."""
-        try:
-            await asyncio.wait_for(update, 3)
-        except (RedisError, OSError, TimeoutError) as exc:
-            log.warning("live call state not updated in Redis: %s", exc)
-
-    async def resync(self) -> None:
-        """After a (re)connect: calls we track that Asterisk no longer has are finished now."""
-        try:
-            channels = await self.ami.action_list("CoreShowChannels")
-        except AmiError as exc:
-            log.warning("resync failed: %s", exc)
-            return
-        live = {c.get("Linkedid", "") for c in channels}
-        orphans = self.tracker.orphans(live)
-        log.info("AMI resync: %d live channel(s), %d orphaned call(s)", len(channels), len(orphans))
-        for linkedid in orphans:
-            if linkedid not in self.finishing:
-                self.finishing[linkedid] = asyncio.create_task(self._finish_later(linkedid))
-        with contextlib.suppress(RedisError, OSError, TimeoutError):
-            gone = set(await asyncio.wait_for(self.live.linkedids(), 3)) - live
-            await self._live_update(self.live.remove(*gone))
-        await self.reconcile_journal(live)
-
-    async def reconcile_journal(self, live: set[str]) -> int:
-        """Record the calls Asterisk journaled that the CRM does not have yet (they ended while
-        this controller was down or disconnected). Returns how many were recorded."""
-        cursor_file = self.settings.state_dir / "journal.cursor"
-        try:
-            cursor = int(cursor_file.read_text())
-        except (OSError, ValueError):
-            cursor = 0
-        rows, end = await asyncio.to_thread(read_rows, journal_path(self.settings), cursor)
-        busy = live | set(self.tracker.calls) | set(self.finishing)
-        finished, new_cursor = calls_to_finish(rows, busy, end)
-        recorded = 0
-        for linkedid, segments in finished.items():
-            if await self.calls.get(linkedid) is None:
-                record = assemble(from_segments(linkedid, segments), _now())
-                log.info(
-                    "call=%s cdr recovered from the journal caller=%s path=%s",
-                    linkedid,
-                    record.caller_number,
-                    record.ivr_path,
-                )
-                await self.cdr_writer.write(record)
-                recorded += 1
-        cursor_file.parent.mkdir(parents=True, exist_ok=True)
-        cursor_file.write_text(str(new_cursor))
-        return recorded
-
-    async def reconcile_periodically(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            if not self.ami.connected:
-                continue
-            try:
-                channels = await self.ami.action_list("CoreShowChannels")
-                await self.reconcile_journal({c.get("Linkedid", "") for c in channels})
-            except Exception:
-                log.exception("journal reconciliation failed; retrying in %.0f s", interval)
-
-    async def _finish_later(self, linkedid: str) -> None:
-        try:
-            await asyncio.sleep(self.settings.controller.cdr_settle)
-        finally:
-            await asyncio.shield(self._finish(linkedid))
-
-    async def _finish(self, linkedid: str) -> None:
-        self.finishing.pop(linkedid, None)
-        facts = self.tracker.pop(linkedid)
-        await self._live_update(self.live.remove(linkedid))
-        if facts is None:
-            return
-        record = assemble(facts, _now())
-        log.info(
-            "call=%s cdr caller=%s path=%s agent=%s billsec=%d",
-            linkedid,
-            record.caller_number,
-            record.ivr_path,
-            record.agent_extension,
-            record.billsec,
-        )
-        await self.cdr_writer.write(record)
-
-    async def finish_all(self) -> None:
-        for task in list(self.finishing.values()):
-            task.cancel()
-        if self.finishing:
-            await asyncio.wait(list(self.finishing.values()), timeout=10)
 
     # ---- health ----------------------------------------------------------------------------
     async def health(self) -> dict[str, Any]:
@@ -275,11 +134,13 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         spool = CdrSpool(settings.spool_dir)
         ast = settings.asterisk
         ami = AmiClient(
-            "127.0.0.1" if ast.host == "localhost" else ast.host,
+            ast.host,
             ast.ami_port,
             ast.ami_username,
             settings.secret(ast.ami_secret, "asterisk.ami_secret"),
         )
+        live = LiveCallStore(redis, redis_keys.prefix_for(settings.sandbox.instance))
+        cdr_writer = CdrWriter(calls, spool)
         controller = Controller(
             settings=settings,
             database=database,
@@ -287,28 +148,27 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             ami=ami,
             calls=calls,
             customers=CustomerRepository(database.sessions),
-            live=LiveCallStore(redis, redis_keys.prefix_for(settings.sandbox.instance)),
-            cdr_writer=CdrWriter(calls, spool),
+            live=live,
+            cdr_writer=cdr_writer,
             spool=spool,
-            tracker=CallTracker(),
+            recorder=CallRecorder(settings, ami, calls, live, cdr_writer),
             tree=tree,
             prompts=prompts,
             tasks=set(),
-            finishing={},
         )
         stack.push_async_callback(ami.close)
         ami.start()
-        controller.spawn(controller.consume_events(), "ami-events")
+        controller.spawn(controller.recorder.consume_events(), "ami-events")
         controller.spawn(
             controller.cdr_writer.run_replay(settings.controller.spool_replay_interval),
             "cdr-replay",
         )
         controller.spawn(
-            controller.reconcile_periodically(settings.controller.journal_interval),
+            controller.recorder.reconcile_periodically(settings.controller.journal_interval),
             "journal-reconcile",
         )
         stack.push_async_callback(_cancel_tasks, controller)
-        stack.push_async_callback(controller.finish_all)
+        stack.push_async_callback(controller.recorder.finish_all)
         runner = await _start_web(settings, controller)
         stack.push_async_callback(runner.cleanup)
         await controller.agi.start()

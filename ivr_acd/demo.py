@@ -141,7 +141,7 @@ async def _wait_for_cdrs(
     records: list[CallRecord] = []
     while time.monotonic() < deadline:
         records = await controller.calls.list(None, None, None, limit=1000)
-        if len(records) >= expected and not controller.finishing:
+        if len(records) >= expected and not controller.recorder.finishing:
             break
         await asyncio.sleep(0.5)
     return records

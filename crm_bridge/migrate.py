@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from crm_bridge.db import make_engine
+from crm_bridge.errors import CrmUnavailableError
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -41,6 +48,22 @@ async def current_revision(url: str) -> str | None:
             return await connection.run_sync(_current_revision)
     finally:
         await engine.dispose()
+
+
+async def upgrade_when_reachable(url: str, wait_s: float, retry_s: float = 1.0) -> None:
+    """Start-up: migrate, waiting up to ``wait_s`` for a database that is not up yet; then
+    raise :class:`CrmUnavailableError` naming the server (never the password)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            await upgrade(url)
+            return
+        except (OSError, OperationalError, InterfaceError) as exc:
+            where = make_url(url).render_as_string(hide_password=True)
+            if time.monotonic() >= deadline:
+                raise CrmUnavailableError(f"database {where} is unreachable: {exc}") from exc
+            log.warning("database %s not reachable yet (%s); retrying", where, exc)
+            await asyncio.sleep(retry_s)
 
 
 def _upgrade(connection: Connection, revision: str) -> None:

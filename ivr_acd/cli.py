@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from crm_bridge.errors import CrmError
 from ivr.menu import MenuError
 from ivr.prompts import PromptError
 from ivr_acd.sandbox import Sandbox, SandboxError
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(args)
         return _run(args, settings)
-    except (ConfigError, MenuError, PromptError, SandboxError, StackError) as exc:
+    except (ConfigError, CrmError, MenuError, PromptError, SandboxError, StackError) as exc:
         print(f"ivr-acd: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -20,7 +20,7 @@ from acd.live_calls import LiveCallStore
 from crm_bridge.api import ApiDeps, build_api
 from crm_bridge.cdr_writer import CdrWriter
 from crm_bridge.db import Database
-from crm_bridge.migrate import upgrade
+from crm_bridge.migrate import upgrade_when_reachable
 from crm_bridge.repositories import CallRepository, CustomerRepository
 from crm_bridge.spool import CdrSpool
 from ivr.menu import MenuTree, load_menu_tree
@@ -120,7 +120,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         tree = (
             load_menu_tree(settings.ivr.menu_file) if settings.ivr.menu_file else load_menu_tree()
         )
-        await upgrade(settings.database_url)
+        await upgrade_when_reachable(settings.database_url, settings.controller.database_wait)
         database = Database(settings.database_url)
         stack.push_async_callback(database.close)
         redis = aioredis.from_url(settings.redis.url, socket_timeout=3, socket_connect_timeout=3)

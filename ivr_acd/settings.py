@@ -102,6 +102,7 @@ class ControllerSettings(BaseModel):
     grace_period: float = Field(30.0, ge=0, description="seconds live IVR sessions may finish")
     cdr_settle: float = Field(1.0, ge=0, description="seconds to wait for late CDR segments")
     spool_replay_interval: float = Field(2.0, gt=0)
+    database_wait: float = Field(30.0, ge=0, description="seconds to wait for the DB at start")
     journal_interval: float = Field(30.0, gt=0, description="seconds between journal checks")
 
 

@@ -32,7 +32,8 @@ from ivr_acd.settings import Settings
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = "asterisk,asterisk-core-sounds-en-wav,asterisk-moh-opsound-wav"
+# python3: classic process AGI scripts (the pyst2 peer in bench/) run inside the sandbox too.
+PACKAGES = "asterisk,asterisk-core-sounds-en-wav,asterisk-moh-opsound-wav,python3"
 BUILD_MARKER = ".ivr-acd-sandbox"
 
 
@@ -107,7 +108,11 @@ class Sandbox:
 
     # ---- build -------------------------------------------------------------------------
     def is_built(self) -> bool:
-        return (self.root / BUILD_MARKER).is_file()
+        """Built, and with the package list this version of the project asks for."""
+        try:
+            return (self.root / BUILD_MARKER).read_text().splitlines()[0] == PACKAGES
+        except (OSError, IndexError):
+            return False
 
     def build(self) -> float:
         """Build the chroot if it is missing; returns the seconds spent (0.0 when cached)."""
@@ -148,7 +153,7 @@ class Sandbox:
         shutil.rmtree(self.root, ignore_errors=True)
         tmp.rename(self.root)
         elapsed = time.monotonic() - started
-        (self.root / BUILD_MARKER).write_text(f"built in {elapsed:.1f}s\n")
+        (self.root / BUILD_MARKER).write_text(f"{PACKAGES}\nbuilt in {elapsed:.1f}s\n")
         log.info("sandbox built in %.1f s", elapsed)
         return elapsed
 

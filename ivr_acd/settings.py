@@ -55,6 +55,9 @@ class AsteriskSettings(BaseModel):
     cdr_journal: Path | None = Field(
         None, description="the CDR journal file Asterisk writes (cdr_custom); sandbox path if unset"
     )
+    bench_endpoint: bool = Field(
+        False, description="provision the `bench` SIP endpoint the benchmarks dial in with"
+    )
     hotline_did: str = Field("4008001000", pattern=r"^[0-9]+$")
     agent_ring_seconds: int = Field(30, ge=5, le=600)
 

@@ -15,7 +15,7 @@ system-deps:
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q -e ".[sim,dev]"
+	$(BIN)/pip install -q -e ".[sim,dev,speech]"
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -47,7 +47,7 @@ class CallRepository:
         """Insert the CDR unless its linkedid is stored already; True if a row was inserted."""
         async with self._sessions.begin() as session:
             values = _record_values(record)
-            values["customer_id"] = await _customer_id_for(session, record.caller_number)
+            values["customer_id"] = await customer_id_for(session, record.caller_number)
             return await _insert_if_new(session, values)
 
     async def get(self, linkedid: str) -> CallRecord | None:
@@ -102,7 +102,7 @@ def _record_values(record: CallRecord) -> dict[str, Any]:
     return {name: getattr(record, name) for name in _RECORD_FIELDS}
 
 
-async def _customer_id_for(session: AsyncSession, caller_number: str) -> int | None:
+async def customer_id_for(session: AsyncSession, caller_number: str) -> int | None:
     candidates = phone_candidates(caller_number)
     if not candidates:
         return None

@@ -52,10 +52,10 @@ class CustomerRepository:
         )
         async with self._sessions() as session:
             row = await session.scalar(query)
-            return None if row is None else _profile(row)
+            return None if row is None else profile_of(row)
 
 
-def _profile(row: Customer) -> CustomerProfile:
+def profile_of(row: Customer) -> CustomerProfile:
     manager = row.account_manager
     return CustomerProfile(
         id=row.id,

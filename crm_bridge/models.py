@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 declarative models of the CRM: customers, policies, agents and CDRs."""
+"""SQLAlchemy 2 declarative models of the CRM: customers, policies, agents and CDRs, and what
+the IVR's self-service flows record (look-ups, fraud reports, quotes, promises, complaints)."""
 
 from __future__ import annotations
 
@@ -97,6 +98,7 @@ class Customer(Base):
     region: Mapped[str] = mapped_column(String(50))
     time_zone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
+    birth_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     phones: Mapped[list[CustomerPhone]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="CustomerPhone.id"
@@ -176,4 +178,75 @@ class Call(Base):
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class FieldAgentLookup(Base):
+    """Every badge look-up from the IVR (anti-enumeration counts the failed ones)."""
+
+    __tablename__ = "field_agent_lookups"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    caller_number: Mapped[str] = mapped_column(String(64), index=True)
+    badge_number: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(32))
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, index=True)
+
+
+class FraudReport(Base):
+    __tablename__ = "fraud_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller_number: Mapped[str] = mapped_column(String(64))
+    badge_number: Mapped[str] = mapped_column(String(32))
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    note: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class Quote(Base):
+    __tablename__ = "quotes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller_number: Mapped[str] = mapped_column(String(64), index=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    product: Mapped[str] = mapped_column(String(16))
+    parameters: Mapped[dict[str, int]] = mapped_column(JSON)
+    premium: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    callback_requested: Mapped[bool] = mapped_column(default=False)
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class PaymentPromise(Base):
+    __tablename__ = "payment_promises"
+    __table_args__ = (CheckConstraint(check_in("channel", Direction), name="channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    promised_date: Mapped[date] = mapped_column(Date)
+    caller_number: Mapped[str] = mapped_column(String(64))
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller_number: Mapped[str] = mapped_column(String(64), index=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(32))
+    recording_file: Mapped[str | None] = mapped_column(String(255))
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)

@@ -96,7 +96,25 @@ async def _seed_customers(session: AsyncSession, agent_ids: dict[str, int]) -> i
         manager = agent_ids.get(item.account_manager) if item.account_manager else None
         session.add(_new_customer(item, manager))
     await session.flush()
+    await _backfill_birth_dates(session)
     return len(missing)
+
+
+def birth_date_of(id_number: str) -> date | None:
+    """The birth date a Chinese resident ID number carries (digits 7-14), if it is one."""
+    if len(id_number) != 18 or not id_number[:17].isdigit():
+        return None
+    try:
+        return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None
+
+
+async def _backfill_birth_dates(session: AsyncSession) -> None:
+    """Customers seeded before birth dates existed get theirs (only empty ones are set)."""
+    for customer in await session.scalars(select(Customer).where(Customer.birth_date.is_(None))):
+        customer.birth_date = birth_date_of(customer.id_number)
+    await session.flush()
 
 
 def _new_customer(item: data.CustomerSeed, manager_id: int | None) -> Customer:
@@ -109,6 +127,7 @@ def _new_customer(item: data.CustomerSeed, manager_id: int | None) -> Customer:
         region=item.region,
         time_zone=item.time_zone,
         language=item.language,
+        birth_date=birth_date_of(item.id_number),
         phones=[CustomerPhone(number=number, kind=kind) for number, kind in item.phones],
     )
 

@@ -31,7 +31,14 @@ class ToPerson:
     service: str | None = None
 
 
-Step = Ask | ToPerson
+@dataclass(frozen=True)
+class RunFlow:
+    """Run a self-service flow; when it ends, the caller is back in this menu."""
+
+    flow: str
+
+
+Step = Ask | ToPerson | RunFlow
 
 
 def start(tree: MenuTree) -> SessionState:
@@ -54,6 +61,8 @@ def decide(tree: MenuTree, state: SessionState, key: str | None) -> tuple[Sessio
         moved = replace(moved, language=option.language)
     if option.person:
         return moved, ToPerson(service=option.service)
+    if option.flow is not None:
+        return replace(moved, failures=0), RunFlow(option.flow)
     assert option.goto is not None
     return replace(moved, menu=option.goto, stack=(*state.stack, state.menu), failures=0), Ask()
 

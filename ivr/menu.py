@@ -26,26 +26,34 @@ class Prompt(BaseModel):
 
 class Option(BaseModel):
     goto: str | None = None
+    flow: str | None = None
     language: Language | None = None
     person: bool = False
     service: str | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> Option:
-        if (self.goto is None) == (not self.person):
-            raise ValueError("an option needs exactly one of `goto` or `person: true`")
+        targets = [self.goto is not None, self.flow is not None, self.person]
+        if sum(targets) != 1:
+            raise ValueError("an option needs exactly one of `goto`, `flow` or `person: true`")
         return self
 
 
 class Menu(BaseModel):
     prompt: Prompt
     options: dict[str, Option]
+    # Spoken choices, where speech input is on for the call's language: phrase -> option key.
+    speech: dict[Language, dict[str, str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _keys_are_digits(self) -> Menu:
         for key in self.options:
             if key not in "0123456789#" or len(key) != 1:
                 raise ValueError(f"option key {key!r} is not a single keypad digit")
+        for phrases in self.speech.values():
+            for phrase, key in phrases.items():
+                if key not in self.options and key != "0":
+                    raise ValueError(f"spoken {phrase!r} names no option ({key!r})")
         return self
 
 
@@ -60,8 +68,10 @@ class MenuTree(BaseModel):
     start: str
     retries: int = Field(3, ge=1, le=9)
     digit_timeout_ms: int = Field(5000, ge=1000, le=30000)
+    inter_digit_timeout_ms: int = Field(3000, ge=500, le=30000)
     prompts: SystemPrompts
     menus: dict[str, Menu]
+    texts: dict[str, Prompt] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _targets_exist(self) -> MenuTree:
@@ -75,6 +85,13 @@ class MenuTree(BaseModel):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _system_texts(self) -> MenuTree:
+        """The retry reasons are texts too, so flows can say them."""
+        for key in ("invalid", "no_input"):
+            self.texts.setdefault(key, getattr(self.prompts, key))
+        return self
+
     def all_prompts(self) -> list[Prompt]:
         system = [
             self.prompts.invalid,
@@ -82,7 +99,8 @@ class MenuTree(BaseModel):
             self.prompts.to_person,
             self.prompts.goodbye,
         ]
-        return system + [menu.prompt for menu in self.menus.values()]
+        static = [t for t in self.texts.values() if "{" not in t.zh + t.en]
+        return system + [menu.prompt for menu in self.menus.values()] + static
 
 
 DEFAULT_MENU_FILE = Path(__file__).with_name("menus") / "hotline.yaml"

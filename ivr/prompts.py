@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ivr.menu import Language, MenuTree
+from ivr.pinyin import to_pinyin
 
 log = logging.getLogger(__name__)
 
-DEFAULT_VOICES: Mapping[Language, str] = {"zh": "sit/cmn", "en": "gmw/en-us"}
+# Mandarin: the cmn voice's pinyin variant, fed numbered pinyin (see ivr/pinyin.py for why).
+DEFAULT_VOICES: Mapping[Language, str] = {"zh": "sit/cmn-latn-pinyin", "en": "gmw/en-us"}
 
 
 class PromptError(Exception):
@@ -101,7 +103,8 @@ class PromptStore:
         if self._engine is None:
             self._engine = pyttsx3.init("espeak")
         self._engine.setProperty("voice", self._voices[language])
-        self._engine.save_to_file(text, str(path))
+        spoken = to_pinyin(text) if language == "zh" else text
+        self._engine.save_to_file(spoken, str(path))
         self._engine.runAndWait()
         if not path.is_file():
             raise PromptError(f"espeak-ng produced no audio for {text[:40]!r}")

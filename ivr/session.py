@@ -1,79 +1,103 @@
-"""One caller's walk through the menu tree, over a typed channel API. Decisions come from
-:mod:`ivr.decisions`; this module only plays, collects and records."""
+"""One caller's walk through the menu tree and its self-service flows. Menu decisions come from
+:mod:`ivr.decisions`; flows live in :mod:`ivr.flows`; this module only runs them and hands the
+caller over to a person with what we learnt."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Protocol
+from collections.abc import Mapping
 
-from ivr.decisions import Ask, SessionState, ToPerson, decide, path_text, start
-from ivr.menu import LANGUAGES, MenuTree, Prompt
-from ivr.prompts import PromptStore
+from ivr.caller import CallerIO, IvrChannel, PromptSource, Say
+from ivr.decisions import Ask, RunFlow, SessionState, ToPerson, decide, start
+from ivr.flows.context import Flow, FlowContext
+from ivr.handoff import Back, Handoff
+from ivr.handoff import ToPerson as ToPersonSignal
+from ivr.menu import MenuTree
 from ivr_acd import names
 
 log = logging.getLogger(__name__)
 
-KEYS = "0123456789*#"
-
-
-class IvrChannel(Protocol):
-    async def get_data(self, prompt: str, timeout_ms: int, max_digits: int) -> str | None: ...
-    async def set_variable(self, name: str, value: str) -> None: ...
-    async def get_variable(self, name: str) -> str | None: ...
-    async def stream_file(self, prompt: str, escape_digits: str = "") -> str: ...
-
 
 class IvrSession:
-    def __init__(self, channel: IvrChannel, tree: MenuTree, prompts: PromptStore) -> None:
+    def __init__(
+        self,
+        channel: IvrChannel,
+        tree: MenuTree,
+        prompts: PromptSource,
+        context: FlowContext,
+        flows: Mapping[str, Flow],
+    ) -> None:
         self._channel = channel
         self._tree = tree
         self._prompts = prompts
-        self.linkedid = ""
+        self._context = context
+        self._flows = flows
 
-    async def run(self) -> SessionState:
-        self.linkedid = await self._channel.get_variable("CHANNEL(linkedid)") or ""
+    async def run(self) -> Handoff:
+        """Walk the menus; returns the hand-off once the caller is to reach a person. A hang-up
+        raises AgiHangup from the channel, with the path so far already on the CDR."""
+        io = self._context.io
+        try:
+            await self._menus(io)
+        except ToPersonSignal as signal:
+            handoff = signal.handoff
+        await self._hand_off(io, handoff)
+        return handoff
+
+    async def _menus(self, io: CallerIO) -> None:
         state = start(self._tree)
-        step: Ask | ToPerson = Ask()
-        while isinstance(step, Ask):
-            await self._record(state, pending=True)
-            key = await self._ask(state, step.reason)
+        step: Ask | ToPerson | RunFlow = Ask()
+        io.where = state.menu
+        await io.mark()
+        while True:
+            if isinstance(step, RunFlow):
+                await self._run_flow(io, step.flow)
+                step = Ask()
+                continue
+            if isinstance(step, ToPerson):
+                raise io.person(intent=step.service or "person")
+            key = await self._ask(io, state, step.reason)
             previous = state
             state, step = decide(self._tree, state, key)
-            log.info(
-                "call=%s ivr %s key=%s -> %s",
-                self.linkedid,
-                previous.menu,
-                key or "-",
-                "person" if isinstance(step, ToPerson) else state.menu,
-            )
-        await self._to_person(state)
-        return state
+            await self._follow(io, previous, state)
 
-    async def _ask(self, state: SessionState, reason: str | None) -> str | None:
-        files: list[str] = []
-        if reason is not None:
-            files += await self._render(getattr(self._tree.prompts, reason), state)
-        files += await self._render(self._tree.menus[state.menu].prompt, state)
-        for file in files[:-1]:  # every prompt can be interrupted by a key
-            key = await self._channel.stream_file(file, KEYS)
-            if key:
-                return key
-        return await self._channel.get_data(files[-1], self._tree.digit_timeout_ms, 1)
+    async def _follow(self, io: CallerIO, previous: SessionState, state: SessionState) -> None:
+        if state.language and state.language != io.language:
+            await io.set_language(state.language)
+        io.where = state.menu
+        await io.mark(*state.path[len(previous.path) :])
+        log.info("call=%s ivr %s -> %s", io.linkedid, previous.menu, state.menu)
 
-    async def _render(self, prompt: Prompt, state: SessionState) -> list[str]:
-        languages = [state.language] if state.language else list(LANGUAGES)
-        return [await self._prompts.ensure(lang, prompt.text(lang)) for lang in languages]
+    async def _ask(self, io: CallerIO, state: SessionState, reason: str | None) -> str:
+        said = [Say(reason)] if reason else []
+        menu = self._tree.menus[state.menu]
+        spoken = menu.speech.get(io.language) if io.language else None
+        return await io.collect([*said, menu.prompt], 1, "", spoken)
 
-    async def _record(self, state: SessionState, *, pending: bool, outcome: str = "") -> None:
-        """Keep the CDR's path current, so a hang-up at any point still records it."""
-        text = path_text(state, outcome or (state.menu if pending else None))
-        await self._channel.set_variable(names.CDR_PATH, text)
-        if state.language:
-            await self._channel.set_variable(names.CDR_LANGUAGE, state.language)
-            await self._channel.set_variable("CHANNEL(language)", state.language)
+    async def _run_flow(self, io: CallerIO, name: str) -> None:
+        flow = self._flows.get(name)
+        if flow is None:
+            raise io.person(intent=name, reason="no such flow")
+        where, io.where = io.where, name  # until the flow records its own steps
+        await io.mark()
+        with contextlib.suppress(Back):
+            await flow(self._context)
+        io.where = where
+        await io.mark()
 
-    async def _to_person(self, state: SessionState) -> None:
-        await self._record(state, pending=False, outcome="person")
-        await self._channel.set_variable(names.VAR_NEXT, names.NEXT_PERSON)
-        for file in await self._render(self._tree.prompts.to_person, state):
-            await self._channel.stream_file(file)
+    async def _hand_off(self, io: CallerIO, handoff: Handoff) -> None:
+        io.where = None
+        await io.mark("person")
+        channel = self._channel
+        await channel.set_variable(names.VAR_INTENT, handoff.intent)
+        await channel.set_variable(names.VAR_SKILLS, ",".join(handoff.skills))
+        await channel.set_variable(names.VAR_HANDOFF, handoff.to_json())
+        await channel.set_variable(names.VAR_NEXT, names.NEXT_PERSON)
+        log.info(
+            "call=%s hand-off intent=%s skills=%s",
+            io.linkedid,
+            handoff.intent,
+            ",".join(handoff.skills) or "-",
+        )
+        await io.play(self._tree.prompts.to_person, keys="")

@@ -9,27 +9,42 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 from aiohttp import web
 from sqlalchemy import text
 
+from acd.handoffs import HandoffStore
 from acd.live_calls import LiveCallStore
 from crm_bridge.api import ApiDeps, build_api
 from crm_bridge.cdr_writer import CdrWriter
 from crm_bridge.db import Database
 from crm_bridge.migrate import upgrade_when_reachable
-from crm_bridge.repositories import CallRepository, CustomerRepository
+from crm_bridge.repositories import (
+    CallRepository,
+    ComplaintRepository,
+    CustomerRepository,
+    FieldAgentRepository,
+    PolicyRepository,
+    QuoteRepository,
+)
 from crm_bridge.spool import CdrSpool
-from ivr.menu import MenuTree, load_menu_tree
+from ivr.flows.context import Services
+from ivr.flows.registry import FLOWS
+from ivr.menu import load_menu_tree
 from ivr.prompts import PromptStore
-from ivr.session import IvrSession
+from ivr.rating import load_tables
+from ivr.speech_input import SpeechInput, VoskRecognizers
 from ivr_acd import names, redis_keys
-from ivr_acd.asterisk.agi import AgiChannel, FastAgiServer
+from ivr_acd.asterisk.agi import FastAgiServer
 from ivr_acd.asterisk.ami import AmiClient
+from ivr_acd.asterisk.audiosocket import AudioSocketServer
 from ivr_acd.call_records import CallRecorder
+from ivr_acd.ivr_calls import IvrCalls
 from ivr_acd.sandbox import InstancePaths
 from ivr_acd.settings import Settings
 
@@ -57,36 +72,15 @@ class Controller:
     cdr_writer: CdrWriter
     spool: CdrSpool
     recorder: CallRecorder
-    tree: MenuTree
-    prompts: PromptStore
+    ivr: IvrCalls
     tasks: set[asyncio.Task[None]]
     agi: FastAgiServer = field(init=False)
 
     def __post_init__(self) -> None:
         agi = self.settings.agi
         self.agi = FastAgiServer(
-            agi.host, agi.port, {names.AGI_ROUTE_IVR: self.ivr_route}, self.unknown_route
+            agi.host, agi.port, {names.AGI_ROUTE_IVR: self.ivr.serve}, self.ivr.unknown_route
         )
-
-    # ---- IVR -----------------------------------------------------------------------------
-    async def ivr_route(self, channel: AgiChannel) -> None:
-        await self._present_caller(channel)
-        await IvrSession(channel, self.tree, self.prompts).run()
-
-    async def _present_caller(self, channel: AgiChannel) -> None:
-        """Show the CRM's name for the caller on the agents' phones (CALLERID(name))."""
-        try:
-            customer = await asyncio.wait_for(
-                self.customers.by_phone(channel.caller_number), timeout=2
-            )
-        except Exception:  # noqa: BLE001 - the CRM being down must not hold up the call
-            log.warning("call=%s CRM look-up failed; caller shown by number", channel.uniqueid)
-            return
-        if customer is not None:
-            await channel.set_variable("CALLERID(name)", customer.name)
-
-    async def unknown_route(self, channel: AgiChannel) -> None:
-        await channel.set_variable(names.CDR_PATH, f"unknown-route:{channel.route[:40]}")
 
     # ---- health ----------------------------------------------------------------------------
     async def health(self) -> dict[str, Any]:
@@ -131,6 +125,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         warmed = await prompts.warm(tree)
         log.info("%d prompt(s) ready in %s", warmed, host_dir)
         calls = CallRepository(database.sessions)
+        customers = CustomerRepository(database.sessions)
         spool = CdrSpool(settings.spool_dir)
         ast = settings.asterisk
         ami = AmiClient(
@@ -147,13 +142,21 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             redis=redis,
             ami=ami,
             calls=calls,
-            customers=CustomerRepository(database.sessions),
+            customers=customers,
             live=live,
             cdr_writer=cdr_writer,
             spool=spool,
             recorder=CallRecorder(settings, ami, calls, live, cdr_writer),
-            tree=tree,
-            prompts=prompts,
+            ivr=IvrCalls(
+                tree=tree,
+                prompts=prompts,
+                customers=customers,
+                services=_services(settings, database),
+                flows=FLOWS,
+                handoffs=HandoffStore(redis, redis_keys.prefix_for(settings.sandbox.instance)),
+                speech=await _speech(settings, stack),
+                listen_seconds=settings.speech.listen_seconds,
+            ),
             tasks=set(),
         )
         stack.push_async_callback(ami.close)
@@ -175,6 +178,41 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         stack.push_async_callback(controller.agi.drain, settings.controller.grace_period)
         stack.push_async_callback(controller.agi.stop_accepting)
         yield controller
+
+
+async def _speech(settings: Settings, stack: contextlib.AsyncExitStack) -> dict[str, SpeechInput]:
+    """Speech input for each language that has a Vosk model; none at all without models."""
+    if not settings.speech.models:
+        return {}
+    server = AudioSocketServer(settings.speech.audiosocket_host, settings.speech.audiosocket_port)
+    await server.start()
+    stack.push_async_callback(server.close)
+    recognizers = VoskRecognizers()
+    inputs = {
+        language: SpeechInput(server, recognizers, model)
+        for language, model in settings.speech.models.items()
+    }
+    for speech in inputs.values():
+        await speech.warm_up()
+    log.info("speech input on for %s", ", ".join(sorted(inputs)))
+    return inputs
+
+
+def _services(settings: Settings, database: Database) -> Services:
+    zone = ZoneInfo(settings.ivr.time_zone)
+    recordings = (
+        settings.ivr.recordings_dir
+        or InstancePaths.for_instance(settings.sandbox.instance).recordings
+    )
+    return Services(
+        field_agents=FieldAgentRepository(database.sessions),
+        quotes=QuoteRepository(database.sessions),
+        policies=PolicyRepository(database.sessions, lambda: datetime.now(zone).date()),
+        complaints=ComplaintRepository(database.sessions),
+        rating=load_tables(),
+        recordings_dir=recordings,
+        now=lambda: datetime.now(zone),
+    )
 
 
 async def _cancel_tasks(controller: Controller) -> None:

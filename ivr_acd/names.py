@@ -22,6 +22,9 @@ AGI_ROUTE_IVR: Final = "ivr"
 VAR_AGI_STATUS: Final = "AGISTATUS"
 VAR_NEXT: Final = "IVR_NEXT"  # what the dialplan does after the AGI session: "person" / "hangup"
 VAR_AGENT_TARGETS: Final = "IVR_AGENT_TARGETS"  # "PJSIP/8001&PJSIP/8002"
+VAR_INTENT: Final = "IVR_INTENT"  # the hand-off: what the caller wants
+VAR_SKILLS: Final = "IVR_SKILLS"  # the hand-off: required skills, comma-separated
+VAR_HANDOFF: Final = "IVR_HANDOFF"  # the whole hand-off as JSON (ivr.handoff.Handoff)
 
 # CDR variables the IVR keeps current (cdr_manager.conf maps them into the Cdr event)
 CDR_PATH: Final = "CDR(ivr_path)"

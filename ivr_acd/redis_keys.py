@@ -20,3 +20,8 @@ def live_calls(prefix: str = PREFIX) -> str:
 def live_call(linkedid: str, prefix: str = PREFIX) -> str:
     """Hash: what is known of one call in progress."""
     return f"{prefix}:call:{linkedid}"
+
+
+def handoff(linkedid: str, prefix: str = PREFIX) -> str:
+    """String (JSON): the IVR's hand-off for a call (ivr.handoff.Handoff)."""
+    return f"{prefix}:handoff:{linkedid}"

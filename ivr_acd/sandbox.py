@@ -63,6 +63,7 @@ class InstancePaths:
     db: str
     cache: str
     sounds: str
+    recordings: str
 
     @classmethod
     def for_instance(cls, instance: str) -> InstancePaths:
@@ -75,6 +76,7 @@ class InstancePaths:
             db=f"{base}/db",
             cache=f"{base}/cache",
             sounds=f"{base}/sounds",
+            recordings=f"{base}/recordings",
         )
 
 
@@ -176,6 +178,7 @@ class Sandbox:
             self.paths.db,
             self.paths.cache,
             self.paths.sounds,
+            self.paths.recordings,
         ):
             self.inside(folder).mkdir(parents=True, exist_ok=True)
         self.journal_path().parent.mkdir(parents=True, exist_ok=True)

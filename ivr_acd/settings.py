@@ -13,6 +13,7 @@ import os
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -111,6 +112,29 @@ class ControllerSettings(BaseModel):
 
 class IvrSettings(BaseModel):
     menu_file: Path | None = Field(None, description="menu tree YAML; the default hotline if unset")
+    time_zone: str = Field("Asia/Shanghai", description="the hotline's dates (due, promises)")
+    recordings_dir: str | None = Field(
+        None, description="where Asterisk writes complaint recordings (as Asterisk sees it)"
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class SpeechSettings(BaseModel):
+    models: dict[str, Path] = Field(
+        default_factory=dict,
+        description="Vosk model folder per call language (zh, en); speech is off without one",
+    )
+    audiosocket_host: str = "127.0.0.1"
+    audiosocket_port: Port = Field(4574, ge=1, le=65535)
+    listen_seconds: float = Field(5.0, gt=0, le=30)
 
 
 class PromptSettings(BaseModel):
@@ -134,6 +158,7 @@ class Settings(BaseSettings):
     controller: ControllerSettings = ControllerSettings()
     ivr: IvrSettings = IvrSettings()
     prompts: PromptSettings = PromptSettings()
+    speech: SpeechSettings = SpeechSettings()
 
     @classmethod
     def settings_customise_sources(

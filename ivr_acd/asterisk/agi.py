@@ -116,6 +116,19 @@ class AgiChannel:
         res = await self.run(f'STREAM FILE {prompt} "{escape_digits}"')
         return chr(int(res.result)) if res.result not in ("", "0") else ""
 
+    async def wait_for_digit(self, timeout_ms: int) -> str:
+        """One key, or "" when none came within ``timeout_ms``."""
+        res = await self.run(f"WAIT FOR DIGIT {timeout_ms}")
+        return chr(int(res.result)) if res.result not in ("", "0") else ""
+
+    async def record_file(
+        self, path: str, max_ms: int, escape_digits: str = "#", silence_s: int = 0
+    ) -> str:
+        """Record to ``path``.wav after a beep; returns the key that ended it, or ""."""
+        silence = f" s={silence_s}" if silence_s else ""
+        res = await self.run(f'RECORD FILE {path} wav "{escape_digits}" {max_ms} BEEP{silence}')
+        return chr(int(res.result)) if res.result.isdigit() and int(res.result) > 0 else ""
+
     async def exec(self, application: str, arguments: str = "") -> str:
         res = await self.run(f'EXEC {application} "{arguments}"')
         return res.result

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 Emit = Callable[[dict[str, Any]], None]
 
 WAV_HEADER_BYTES = 44
+WIDEBAND_CODEC = "G722/16000/1"
 _URI = re.compile(r'^\s*(?:"?(?P<name>[^"<]*?)"?\s*)?<?sips?:(?P<user>[^@;>]*)@?')
 _STATE_NAMES = {
     pj.PJSIP_INV_STATE_NULL: "NULL",
@@ -323,6 +324,9 @@ def create_endpoint(max_calls: int, log_level: int) -> Any:
     cfg.logConfig.level = log_level
     cfg.logConfig.consoleLevel = log_level
     ep.libInit(cfg)
+    # Offer G.722 first (pjsua's default puts speex/16000 first, G.722 level with G.711), so a
+    # call to an endpoint allowing g722 is wideband end to end: speech input wants 16 kHz audio.
+    ep.codecSetPriority(WIDEBAND_CODEC, 255)
     return ep
 
 

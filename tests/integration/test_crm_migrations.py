@@ -30,7 +30,7 @@ async def test_upgrade_from_empty_reaches_head(db_url: str) -> None:
 
     await upgrade(db_url)
 
-    assert HEAD == "0001"
+    assert HEAD == "0002"
     assert await current_revision(db_url) == HEAD
     db = Database(db_url)
     try:

@@ -1,6 +1,6 @@
 import pytest
 
-from ivr.decisions import Ask, ToPerson, decide, path_text, start
+from ivr.decisions import Ask, RunFlow, ToPerson, decide, path_text, start
 from ivr.menu import load_menu_tree
 
 pytestmark = pytest.mark.unit
@@ -57,6 +57,7 @@ def test_star_goes_back_one_level():
     assert state.menu == "language"
 
 
-def test_a_main_menu_service_hands_off_with_its_name():
-    _, step = walk(["1", "3"])
-    assert step == ToPerson(service="premium")
+def test_a_main_menu_service_runs_its_flow_and_stays_in_the_menu():
+    state, step = walk(["1", "3"])
+    assert step == RunFlow("premium")
+    assert state.menu == "main" and state.path[-1] == "main:3"

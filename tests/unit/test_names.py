@@ -22,7 +22,14 @@ def test_every_context_in_the_dialplan_is_a_named_constant():
 
 def test_variables_and_routes_used_by_the_dialplan_exist_in_python():
     assert f"/{names.AGI_ROUTE_IVR}\n" in DIALPLAN
-    for var in (names.VAR_NEXT, names.VAR_AGENT_TARGETS, names.VAR_AGI_STATUS):
+    for var in (
+        names.VAR_NEXT,
+        names.VAR_AGENT_TARGETS,
+        names.VAR_AGI_STATUS,
+        names.VAR_INTENT,
+        names.VAR_SKILLS,
+        names.VAR_HANDOFF,
+    ):
         assert "${" + var + "}" in DIALPLAN, var
     assert f'"{names.NEXT_PERSON}"' in DIALPLAN and f'"{names.NEXT_HANGUP}"' in DIALPLAN
     assert names.CDR_PATH in DIALPLAN

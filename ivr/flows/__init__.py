@@ -1,0 +1,1 @@
+"""Self-service flows: small async functions over :class:`ivr.caller.CallerIO`."""

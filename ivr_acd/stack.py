@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -160,7 +161,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
             continue
         for key, value in values.items():
             if value is not None:
-                env[f"IVR_ACD_{section.upper()}__{key.upper()}"] = str(value)
+                text = json.dumps(value) if isinstance(value, dict | list) else str(value)
+                env[f"IVR_ACD_{section.upper()}__{key.upper()}"] = text
     for section, key, secret in (
         ("ASTERISK", "AMI_SECRET", settings.asterisk.ami_secret),
         ("ASTERISK", "CARRIER_PASSWORD", settings.asterisk.carrier_password),

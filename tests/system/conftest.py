@@ -64,8 +64,8 @@ class Stack:
     def secret_of(self, extension: str) -> str:
         return next(p.sip_secret for p in self.phones if p.extension == extension)
 
-    async def start_controller(self) -> None:
-        self.controller.start(settings_env(self.settings), detach=False)
+    async def start_controller(self, **extra_env: str) -> None:
+        self.controller.start({**settings_env(self.settings), **extra_env}, detach=False)
         await self.controller.wait_healthy(30)
 
     async def caller(self, number: str) -> Phone:

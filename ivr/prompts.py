@@ -5,6 +5,8 @@ recorded folder wins over TTS."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import hashlib
 import logging
 import shutil
@@ -105,6 +107,7 @@ class PromptStore:
         self._engine.setProperty("voice", self._voices[language])
         spoken = to_pinyin(text) if language == "zh" else text
         self._engine.save_to_file(spoken, str(path))
-        self._engine.runAndWait()
+        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
+            self._engine.runAndWait()
         if not path.is_file():
             raise PromptError(f"espeak-ng produced no audio for {text[:40]!r}")

@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from crm_bridge.records import CallRecord
+from ivr.handoff import Handoff
 from ivr_acd.controller import Controller, running_controller
 from ivr_acd.sandbox import ProvisionedPhone
 from ivr_acd.settings import Settings
@@ -25,18 +26,38 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Scenario:
     caller: str
-    keys: tuple[str, ...]  # keys pressed, one per prompt
+    keys: tuple[str | float, ...]  # keys pressed about a second apart; a number is a pause
     talk_seconds: float  # with the agent; 0 = hang up in the IVR after the keys
     story: str
 
 
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("13800138000", ("2", "0"), 4, "English, then 0 for a person"),
+    Scenario(
+        "13800138000",
+        ("2", "1", "100234#", 2.0, "*", "0"),
+        4,
+        "English, verifies field agent FA100234 (genuine), back, 0 for a person",
+    ),
     Scenario("13800138001", ("1", "0"), 5, "VIP, Mandarin, then 0 for a person"),
     Scenario("13800138002", (), 0, "hangs up during the language prompt"),
-    Scenario("13800138003", ("2", "9", "9", "9"), 3, "three wrong keys, then a person"),
-    Scenario("13800138004", ("1", "3"), 3, "Mandarin, premium due (hands off to a person)"),
-    Scenario("13800138005", ("2", "*", "1", "0"), 3, "English, back with *, Mandarin, 0"),
+    Scenario(
+        "13800138005",
+        ("2", "2", "1", "200000#", "35#", "3#", "2#", 2.0, "1"),
+        3,
+        "English, motor quote (200,000 yuan car, driver 35, 3 claim-free years), sales",
+    ),
+    Scenario(
+        "13800138003",
+        ("2", "3", 3.0, "1"),
+        3,
+        "English, hears the premium due, pays now with collections",
+    ),
+    Scenario(
+        "13800138004",
+        ("1", "1", "100237#", 2.0, "1", 2.0, "0"),
+        3,
+        "Mandarin, badge FA100237 (terminated): fraud warning, report, a person",
+    ),
 )
 
 
@@ -105,22 +126,38 @@ async def _place(
 
 
 async def _walk(call: Call, scenario: Scenario) -> None:
-    await asyncio.sleep(1.5)
+    await asyncio.sleep(0.5)
     for key in scenario.keys:
-        await call.dtmf(key)
+        if isinstance(key, float):
+            await asyncio.sleep(key)
+            continue
         await asyncio.sleep(1.2)
+        await call.dtmf(key)
     if scenario.talk_seconds:
         await asyncio.sleep(3.5 + scenario.talk_seconds)  # hand-off prompt, ringing, talking
     await call.hangup()
 
 
+def _handoffs(handoffs: Mapping[str, Handoff | None]) -> list[str]:
+    lines = ["", "Hand-offs to the ACD (what the agent will know without asking):"]
+    for linkedid, handoff in handoffs.items():
+        if handoff is None:
+            continue
+        facts = ", ".join(f"{k}={v}" for k, v in sorted(handoff.facts.items())) or "-"
+        lines.append(
+            f"  {linkedid}: intent={handoff.intent} skills="
+            f"{','.join(handoff.skills) or '-'} tier={handoff.tier or '-'} {facts}"
+        )
+    return lines
+
+
 def _summary(records: Sequence[CallRecord]) -> str:
     lines = [
-        f"{'caller':<13} {'lang':<4} {'ivr path':<44} {'agent':<6} {'dur':>4} {'bill':>4} cause"
+        f"{'caller':<13} {'lang':<4} {'ivr path':<72} {'agent':<6} {'dur':>4} {'bill':>4} cause"
     ]
     for r in sorted(records, key=lambda r: r.start_time):
         lines.append(
-            f"{r.caller_number:<13} {r.language or '-':<4} {r.ivr_path[:44]:<44} "
+            f"{r.caller_number:<13} {r.language or '-':<4} {r.ivr_path[:72]:<72} "
             f"{r.agent_extension or '-':<6} {r.duration:>4} {r.billsec:>4} "
             f"{r.hangup_cause_text or r.hangup_cause}"
         )
@@ -181,11 +218,16 @@ async def run_demo(settings: Settings, calls: int = 6) -> int:
                     )
                 )
             records = await _wait_for_cdrs(controller, before + len(chosen), 20)
+            handoffs = {
+                r.linkedid: await controller.ivr.handoffs.get(r.linkedid)
+                for r in records[: len(chosen)]
+            }
             for task in loops:
                 task.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
         print("\nCall detail records (from the CRM):")
         print(_summary(records[: len(chosen)]))
+        print("\n".join(_handoffs(handoffs)))
         ok = len(records) - before >= len(chosen)
     finally:
         await sandbox.stop()

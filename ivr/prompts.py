@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import hashlib
+import io
 import logging
 import shutil
 import subprocess

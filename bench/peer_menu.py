@@ -1,0 +1,14 @@
+#!/usr/bin/python3
+"""The pyst2 peer: the menu of bench/agi_server.py's `menu` route as a classic process AGI
+(Asterisk starts one Python process per call). Copied into the sandbox by bench/ivr_peer.py."""
+
+import sys
+
+sys.path.insert(0, "/opt/pyst2")
+from asterisk.agi import AGI
+
+agi = AGI()
+agi.answer()
+agi.stream_file("silence/1")
+digits = agi.get_data("beep", 1000, 1)
+agi.set_variable("RESULT", digits or "none")

@@ -215,7 +215,8 @@ def _report(variant: str, sample: Sample) -> None:
     calls = max(1, sample.completed)
     print(
         f"    {variant:<8} {sample.rate:3d} cps offered: {sample.completed:4d} calls done in "
-        f"{sample.seconds:4.1f} s ({sample.failed} failed), peak {sample.peak_concurrent:3d} concurrent; "
+        f"{sample.seconds:4.1f} s ({sample.failed} failed), "
+        f"peak {sample.peak_concurrent:3d} concurrent; "
         f"CPU per call: Asterisk {sample.asterisk_cpu / calls * 1000:6.1f} ms, AGI side "
         f"{sample.agi_cpu / calls * 1000:6.1f} ms; AGI memory per concurrent call "
         f"{sample.agi_kb_per_call:8.1f} KB"

@@ -47,8 +47,9 @@ system: setup
 test: setup lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
 
+# BENCH_ARGS, e.g. `make bench BENCH_ARGS=--quick` or `BENCH_ARGS="--only agi_load"`.
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 demo: setup
 	$(BIN)/ivr-acd demo

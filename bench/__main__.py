@@ -1,21 +1,33 @@
-"""Run every benchmark: ``python -m bench``."""
+"""Run every benchmark: ``python -m bench [--quick] [--only NAME ...]``."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import sys
+from collections.abc import Awaitable, Callable
 
 from bench import agi_load, agi_sessions, ivr_peer
 
+BENCHMARKS: dict[str, Callable[[bool], Awaitable[None]]] = {
+    "agi_sessions": lambda _quick: agi_sessions.main(),
+    "agi_load": agi_load.main,
+    "ivr_peer": ivr_peer.main,
+}
 
-async def _all(quick: bool) -> None:
-    await agi_sessions.main()
-    await agi_load.main(quick)
-    await ivr_peer.main(quick)
+
+async def _run(names: list[str], quick: bool) -> None:
+    for name in names:
+        await BENCHMARKS[name](quick)
 
 
 def main() -> None:
-    asyncio.run(_all("--quick" in sys.argv))
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="shorter runs, fewer steps")
+    parser.add_argument(
+        "--only", nargs="+", choices=sorted(BENCHMARKS), default=list(BENCHMARKS), metavar="NAME"
+    )
+    args = parser.parse_args()
+    asyncio.run(_run(args.only, args.quick))
 
 
 if __name__ == "__main__":

@@ -1,17 +1,19 @@
-"""The server under test for bench/agi_load.py: ivr-acd's FastAgiServer alone in a process (so
-its memory is measured alone), or, as the baseline, a bare asyncio server that sends the same
-commands without any adapter.
+"""The server under test for bench/agi_load.py and bench/ivr_peer.py: ivr-acd's FastAgiServer
+alone in a process (so its memory and CPU are measured alone), or, as the baseline, a bare
+asyncio server that sends the same commands without any adapter. Prints ``ready`` once it
+listens.
 
 Routes: ``hold`` answers, sets two variables, then asks for digits and waits (a caller listening
-to a menu); ``loop`` sends commands for as long as the peer answers."""
+to a menu); ``loop`` sends commands for as long as the peer answers; ``menu`` is the menu of
+bench/ivr_peer.py, the same as the pyst2 peer's (bench/peer_menu.py)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
 import sys
 
+from bench.procfs import raise_open_files_limit
 from ivr_acd.asterisk.agi import AgiChannel, FastAgiServer
 
 
@@ -67,6 +69,5 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--bare", action="store_true")
     args = parser.parse_args()
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_open_files_limit()
     sys.exit(asyncio.run(main(args.port, args.bare)))

@@ -1,10 +1,8 @@
 #!/usr/bin/python3
 """The pyst2 peer: the menu of bench/agi_server.py's `menu` route as a classic process AGI
-(Asterisk starts one Python process per call). Copied into the sandbox by bench/ivr_peer.py."""
+(Asterisk starts one Python process per call). bench/ivr_peer.py copies it into the sandbox,
+with pyst2 installed into the sandbox's Python."""
 
-import sys
-
-sys.path.insert(0, "/opt/pyst2")
 from asterisk.agi import AGI
 
 agi = AGI()

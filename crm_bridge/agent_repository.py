@@ -1,19 +1,33 @@
-"""Call-centre agents: provisioning data for Asterisk, profiles and console login."""
+"""Call-centre agents: provisioning data for Asterisk, profiles, console login, and the
+administration of agents (create, update, delete) that the REST API offers."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from crm_bridge.models import Agent
+from crm_bridge.agent_specs import (
+    UNSET,
+    AgentChanges,
+    NewAgent,
+    checked_changes,
+    checked_new_agent,
+)
+from crm_bridge.errors import AgentExistsError, CrmRejectedError, UnknownAgentError
+from crm_bridge.models import Agent, AgentSkill
 from crm_bridge.passwords import hash_password, verify_password
 from crm_bridge.vocab import Role
 
 PROVISIONED_ROLES = (Role.AGENT.value, Role.SUPERVISOR.value)
+SIP_SECRET_BYTES = 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +52,19 @@ class AgentProfile:
     role: str
     wrapup_seconds: int | None
     skills: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; ``skills`` as skill → level 1–5."""
+        return {
+            "id": self.id,
+            "extension": self.extension,
+            "name": self.name,
+            "languages": list(self.languages),
+            "team": self.team,
+            "role": self.role,
+            "wrapup_seconds": self.wrapup_seconds,
+            "skills": dict(self.skills),
+        }
 
 
 class AgentRepository:
@@ -79,6 +106,58 @@ class AgentRepository:
             row.password_hash = encoded
         return True
 
+    async def create(self, agent: NewAgent) -> AgentProfile:
+        """Store a new agent with a fresh SIP secret; :class:`AgentExistsError` if the
+        extension is taken, :class:`InvalidAgentError` if the data breaks a rule."""
+        agent = checked_new_agent(agent)
+        row = Agent(
+            extension=agent.extension,
+            name=agent.name,
+            password_hash=await asyncio.to_thread(hash_password, agent.password),
+            sip_secret=secrets.token_urlsafe(SIP_SECRET_BYTES),
+            languages=list(agent.languages),
+            team=agent.team,
+            role=agent.role,
+            wrapup_seconds=agent.wrapup_seconds,
+            skills=[AgentSkill(skill=name, level=level) for name, level in agent.skills.items()],
+        )
+        taken = AgentExistsError(f"agent {agent.extension} exists already")
+        try:
+            async with self._sessions.begin() as session:
+                existing = select(Agent.id).where(Agent.extension == agent.extension)
+                if await session.scalar(existing) is not None:
+                    raise taken
+                session.add(row)
+        except IntegrityError as exc:  # created by someone else since the check
+            if await self._load(agent.extension) is not None:
+                raise taken from exc
+            raise CrmRejectedError(f"agent {agent.extension}: {exc.orig}") from exc
+        return _profile(row)
+
+    async def update(self, extension: str, changes: AgentChanges) -> AgentProfile:
+        """Apply ``changes``; :class:`UnknownAgentError` if there is no such agent."""
+        changes = checked_changes(changes)
+        encoded = None
+        if changes.password is not None:
+            encoded = await asyncio.to_thread(hash_password, changes.password)
+        query = (
+            select(Agent).options(selectinload(Agent.skills)).where(Agent.extension == extension)
+        )
+        async with self._sessions.begin() as session:
+            row = await session.scalar(query)
+            if row is None:
+                raise UnknownAgentError(f"no agent {extension}")
+            _apply(row, changes, encoded)
+        return _profile(row)
+
+    async def delete(self, extension: str) -> None:
+        """Remove the agent and their skills (customers they managed keep no manager; CDRs
+        and the state log keep the extension). :class:`UnknownAgentError` if there is none."""
+        query = delete(Agent).where(Agent.extension == extension).returning(Agent.id)
+        async with self._sessions.begin() as session:
+            if await session.scalar(query) is None:
+                raise UnknownAgentError(f"no agent {extension}")
+
     async def _load(self, extension: str) -> Agent | None:
         query = (
             select(Agent).options(selectinload(Agent.skills)).where(Agent.extension == extension)
@@ -96,5 +175,40 @@ def _profile(row: Agent) -> AgentProfile:
         team=row.team,
         role=row.role,
         wrapup_seconds=row.wrapup_seconds,
-        skills={skill.skill: skill.level for skill in row.skills},
+        skills={skill.skill: skill.level for skill in sorted(row.skills, key=_skill_name)},
     )
+
+
+def _skill_name(skill: AgentSkill) -> str:
+    return skill.skill
+
+
+def _apply(row: Agent, changes: AgentChanges, password_hash: str | None) -> None:
+    if changes.name is not None:
+        row.name = changes.name
+    if password_hash is not None:
+        row.password_hash = password_hash
+    if changes.languages is not None:
+        row.languages = list(changes.languages)
+    if changes.team is not None:
+        row.team = changes.team
+    if changes.role is not None:
+        row.role = changes.role
+    if changes.wrapup_seconds is not UNSET:
+        row.wrapup_seconds = changes.wrapup_seconds
+    if changes.skills is not None:
+        _replace_skills(row, changes.skills)
+
+
+def _replace_skills(row: Agent, wanted: Mapping[str, int]) -> None:
+    """In place: rows for the skills kept are updated, not deleted and inserted again (one
+    flush would insert before it deletes and trip the (agent, skill) unique constraint)."""
+    current = {skill.skill: skill for skill in row.skills}
+    for name, skill in current.items():
+        if name not in wanted:
+            row.skills.remove(skill)
+    for name, level in wanted.items():
+        if name in current:
+            current[name].level = level
+        else:
+            row.skills.append(AgentSkill(skill=name, level=level))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from crm_bridge.records import CallRecord
 from ivr_acd.asterisk.events import AmiEvent, CdrRecord, CelEvent, Hangup, Newchannel
@@ -146,4 +147,21 @@ def assemble(facts: CallFacts, now: datetime) -> CallRecord:
         language=language if language in ("zh", "en") else None,
         ivr_path=_last_nonempty([s.ivr_path for s in leg]) or "",
         agent_extension=_agent(facts.segments),
+        **_routing(leg, _agent(facts.segments)),
     )
+
+
+def _routing(leg: list[CdrRecord], agent: str | None) -> dict[str, Any]:
+    """What the ACD set on the caller's channel: the last delivery's figures win (a call that
+    rang an agent who did not answer is delivered again)."""
+    queue = _last_nonempty([s.acd_queue for s in leg])
+    wait = _last_nonempty([s.acd_wait for s in leg])
+    path = _last_nonempty([s.ivr_path for s in leg]) or ""
+    return {
+        "queue": queue,
+        "wait_seconds": int(wait) if wait and wait.isdigit() else None,
+        "vip": _last_nonempty([s.acd_vip for s in leg]) == "1",
+        "escalation_step": _last_nonempty([s.acd_step for s in leg]),
+        "blacklisted": _last_nonempty([s.acd_blacklisted for s in leg]) == "1",
+        "abandoned": queue is not None and agent is None and not path.endswith("callback"),
+    }

@@ -29,7 +29,13 @@ FIELDS = (
     "IvrLanguage",
     "IvrPath",
     "IvrDid",
+    "AcdQueue",
+    "AcdWait",
+    "AcdVip",
+    "AcdStep",
+    "AcdBlacklisted",
 )
+LEGACY_FIELDS = FIELDS[:17]  # rows written before the ACD's fields were journalled
 
 
 @dataclass(frozen=True)
@@ -44,9 +50,9 @@ def parse_row(line: str) -> CdrRecord | None:
         values = next(csv.reader(io.StringIO(line)))
     except (csv.Error, StopIteration):
         return None
-    if len(values) != len(FIELDS) or not values[0]:
+    if len(values) not in (len(FIELDS), len(LEGACY_FIELDS)) or not values[0]:
         return None
-    return cdr_from_headers(dict(zip(FIELDS, values, strict=True)))
+    return cdr_from_headers(dict(zip(FIELDS[: len(values)], values, strict=True)))
 
 
 def read_rows(path: Path, offset: int) -> tuple[list[JournalRow], int]:

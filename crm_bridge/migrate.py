@@ -40,6 +40,16 @@ async def upgrade(url: str, revision: str = "head") -> None:
         await engine.dispose()
 
 
+async def downgrade(url: str, revision: str) -> None:
+    """Downgrade the database at ``url`` to ``revision`` (``"base"``: drop everything)."""
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_downgrade, revision)
+    finally:
+        await engine.dispose()
+
+
 async def current_revision(url: str) -> str | None:
     """The revision the database at ``url`` is at; ``None`` for an empty database."""
     engine = make_engine(url)
@@ -70,6 +80,12 @@ def _upgrade(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
 
 
 def _current_revision(connection: Connection) -> str | None:

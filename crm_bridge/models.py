@@ -1,5 +1,6 @@
-"""SQLAlchemy 2 declarative models of the CRM: customers, policies, agents and CDRs, and what
-the IVR's self-service flows record (look-ups, fraud reports, quotes, promises, complaints)."""
+"""SQLAlchemy 2 declarative models of the CRM: customers, policies, agents and CDRs, what the
+IVR's self-service flows record (look-ups, fraud reports, quotes, promises, complaints), and what
+the ACD keeps (agent state log and last known presence, callbacks)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,26 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from crm_bridge.sqltypes import UtcDateTime, utc_now
 from crm_bridge.vocab import (
+    CallbackKind,
+    CallbackStatus,
+    CaseStatus,
+    ComplaintCategory,
     Direction,
     FieldAgentStatus,
     Language,
+    LookupOutcome,
     PhoneKind,
     PolicyStatus,
     Product,
@@ -179,35 +187,55 @@ class Call(Base):
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    # routing facts from the ACD (revision 0003); NULL / false on calls that never queued
+    queue: Mapped[str | None] = mapped_column(String(50))
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    vip: Mapped[bool] = mapped_column(default=False, server_default=false())
+    escalation_step: Mapped[str | None] = mapped_column(String(40))
+    blacklisted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    abandoned: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class FieldAgentLookup(Base):
-    """Every badge look-up from the IVR (anti-enumeration counts the failed ones)."""
+    """Every badge look-up from the IVR, as keyed (anti-enumeration counts the failed ones)."""
 
     __tablename__ = "field_agent_lookups"
+    __table_args__ = (
+        CheckConstraint(check_in("outcome", LookupOutcome), name="outcome"),
+        Index("ix_field_agent_lookups_caller_number_created_at", "caller_number", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    caller_number: Mapped[str] = mapped_column(String(64), index=True)
+    caller_number: Mapped[str] = mapped_column(String(64))
     badge_number: Mapped[str] = mapped_column(String(32))
     outcome: Mapped[str] = mapped_column(String(32))
     linkedid: Mapped[str] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
 class FraudReport(Base):
+    """A caller's report of someone posing as a field agent."""
+
     __tablename__ = "fraud_reports"
+    __table_args__ = (CheckConstraint(check_in("status", CaseStatus), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     caller_number: Mapped[str] = mapped_column(String(64))
-    badge_number: Mapped[str] = mapped_column(String(32))
+    badge_number: Mapped[str] = mapped_column(String(32), index=True)
     linkedid: Mapped[str] = mapped_column(String(64), index=True)
     note: Mapped[str | None] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN.value)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
 class Quote(Base):
+    """A premium quoted by phone; ``parameters`` are the integers the caller keyed."""
+
     __tablename__ = "quotes"
+    __table_args__ = (
+        CheckConstraint(check_in("product", Product), name="product"),
+        CheckConstraint("premium >= 0", name="premium_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     caller_number: Mapped[str] = mapped_column(String(64), index=True)
@@ -223,8 +251,13 @@ class Quote(Base):
 
 
 class PaymentPromise(Base):
+    """A promise to pay a policy's premium by a date, made on an inbound or outbound call."""
+
     __tablename__ = "payment_promises"
-    __table_args__ = (CheckConstraint(check_in("channel", Direction), name="channel"),)
+    __table_args__ = (
+        CheckConstraint(check_in("channel", Direction), name="channel"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"), index=True)
@@ -238,7 +271,13 @@ class PaymentPromise(Base):
 
 
 class Complaint(Base):
+    """A complaint left in the IVR, with the caller's recorded description when there is one."""
+
     __tablename__ = "complaints"
+    __table_args__ = (
+        CheckConstraint(check_in("category", ComplaintCategory), name="category"),
+        CheckConstraint(check_in("status", CaseStatus), name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     caller_number: Mapped[str] = mapped_column(String(64), index=True)
@@ -248,5 +287,67 @@ class Complaint(Base):
     category: Mapped[str] = mapped_column(String(32))
     recording_file: Mapped[str | None] = mapped_column(String(255))
     linkedid: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN.value)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class AgentStateLog(Base):
+    """One agent state transition (``ready -> reserved``...), as the ACD made it.
+
+    States and reasons are the ACD's vocabulary (``acd.model``); the CRM keeps them as text.
+    No foreign key to ``agents``: the history outlives a deleted agent.
+    """
+
+    __tablename__ = "agent_state_log"
+    __table_args__ = (Index("ix_agent_state_log_extension_at", "extension", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    extension: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32), default="")
+    call_linkedid: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AgentPresence(Base):
+    """An agent's last known state, so a pause and its reason survive a Redis restart."""
+
+    __tablename__ = "agent_presence"
+
+    extension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32), default="")
+    since: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Callback(Base):
+    """A call the centre owes a caller; ``enqueued_at`` keeps the caller's place in line.
+
+    One per (call, kind): the ACD may ask twice (a retry, a second controller) without harm.
+    """
+
+    __tablename__ = "callbacks"
+    __table_args__ = (
+        UniqueConstraint("call_linkedid", "kind", name="uq_callbacks_call_linkedid_kind"),
+        CheckConstraint(check_in("kind", CallbackKind), name="kind"),
+        CheckConstraint(check_in("status", CallbackStatus), name="status"),
+        CheckConstraint(check_in("language", Language), name="language"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index("ix_callbacks_status_enqueued_at", "status", "enqueued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller_number: Mapped[str] = mapped_column(String(64), index=True)
+    call_linkedid: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    queue: Mapped[str] = mapped_column(String(50))
+    skills: Mapped[list[str]] = mapped_column(JSON)
+    language: Mapped[str | None] = mapped_column(String(8))
+    vip: Mapped[bool] = mapped_column(default=False)
+    enqueued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16), default=CallbackStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    agent_extension: Mapped[str | None] = mapped_column(String(16))
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -28,8 +28,107 @@ _CALL = {
         "language": {"type": ["string", "null"], "enum": ["zh", "en", None]},
         "ivr_path": {"type": "string"},
         "agent_extension": {"type": ["string", "null"]},
+        "queue": {"type": ["string", "null"], "description": "queue the call waited in"},
+        "wait_seconds": {"type": ["integer", "null"], "description": "time in queue"},
+        "vip": {"type": "boolean"},
+        "escalation_step": {
+            "type": ["string", "null"],
+            "description": "routing step that chose the agent",
+        },
+        "blacklisted": {"type": "boolean"},
+        "abandoned": {"type": "boolean", "description": "hung up while queued"},
     },
 }
+
+_SKILLS = {
+    "type": "object",
+    "description": "skill name -> level, 1 (novice) to 5 (expert)",
+    "propertyNames": {"pattern": "^[a-z][a-z0-9_-]{0,49}$"},
+    "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 5},
+}
+_AGENT_FIELDS: dict[str, Any] = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 100},
+    "languages": {
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "string", "enum": ["zh", "en"]},
+    },
+    "team": {"type": "string", "minLength": 1, "maxLength": 50},
+    "role": {"type": "string", "enum": ["agent", "supervisor", "admin"]},
+    "wrapup_seconds": {
+        "type": ["integer", "null"],
+        "minimum": 0,
+        "maximum": 3600,
+        "description": "after-call work; null = the ACD's default",
+    },
+    "skills": _SKILLS,
+}
+_EXTENSION = {"type": "string", "pattern": "^[0-9]{2,16}$"}
+_PASSWORD = {"type": "string", "minLength": 8, "maxLength": 128, "writeOnly": True}
+
+_AGENT = {
+    "type": "object",
+    "properties": {"id": {"type": "integer"}, "extension": _EXTENSION, **_AGENT_FIELDS},
+}
+_NEW_AGENT = {
+    "type": "object",
+    "required": ["extension", "name", "password", "languages", "team"],
+    "additionalProperties": False,
+    "properties": {"extension": _EXTENSION, "password": _PASSWORD, **_AGENT_FIELDS},
+}
+_AGENT_CHANGES = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "description": "only the fields to change; skills, when given, replace the whole set",
+    "properties": {"password": _PASSWORD, **_AGENT_FIELDS},
+}
+_AGENT_STATE = {
+    "type": "object",
+    "description": "the ACD's live view of the agent (state, reason, since, call...)",
+    "additionalProperties": True,
+}
+_CALLBACK_STATUSES = ["pending", "dialling", "done", "failed", "cancelled"]
+_CALLBACK_KINDS = ["requested", "abandoned"]
+_CALLBACK = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "caller_number": {"type": "string"},
+        "call_linkedid": {"type": "string"},
+        "kind": {"type": "string", "enum": _CALLBACK_KINDS},
+        "queue": {"type": "string"},
+        "skills": {"type": "array", "items": {"type": "string"}},
+        "language": {"type": ["string", "null"], "enum": ["zh", "en", None]},
+        "vip": {"type": "boolean"},
+        "enqueued_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "when the caller first queued: their place in line",
+        },
+        "requested_at": {"type": "string", "format": "date-time"},
+        "status": {"type": "string", "enum": _CALLBACK_STATUSES},
+        "attempts": {"type": "integer"},
+        "agent_extension": {"type": ["string", "null"]},
+        "done_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _listing(key: str, item: str) -> dict[str, Any]:
+    return {"type": "object", "properties": {key: {"type": "array", "items": _ref(item)}}}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
 def _errors(*codes: int) -> dict[str, Any]:
@@ -42,13 +141,108 @@ def _errors(*codes: int) -> dict[str, Any]:
     }
 
 
+_EXTENSION_PARAM = {"name": "extension", "in": "path", "required": True, "schema": _EXTENSION}
+_AGENT_RESPONSE = _json("the agent", {"type": "object", "properties": {"agent": _ref("Agent")}})
+_STATE_RESPONSE = _json("the agent's live state after the action", _ref("AgentState"))
+_BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+def _agent_action(summary: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "security": _BEARER,
+        "parameters": [_EXTENSION_PARAM],
+        "responses": {"200": _STATE_RESPONSE, **_errors(400, 401, 403, 404, 409, 422, 503)},
+    }
+    if body is not None:
+        operation["requestBody"] = _body(body)
+    return {"post": operation}
+
+
+_PAUSE = {
+    "type": "object",
+    "required": ["reason"],
+    "properties": {
+        "reason": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 32,
+            "description": "break, lunch, training, meeting, back-office",
+        }
+    },
+}
+
+_AGENT_PATHS: dict[str, Any] = {
+    "/agents": {
+        "get": {
+            "summary": "Agents, supervisors and admins with skills, languages and team",
+            "security": _BEARER,
+            "responses": {
+                "200": _json("the agents", _listing("agents", "Agent")),
+                **_errors(401, 403, 503),
+            },
+        },
+        "post": {
+            "summary": "Create an agent (a SIP secret is generated; re-provisions PJSIP)",
+            "security": _BEARER,
+            "requestBody": _body(_ref("NewAgent")),
+            "responses": {
+                "201": _AGENT_RESPONSE,
+                **_errors(400, 401, 403, 409, 422, 503),
+            },
+        },
+    },
+    "/agents/{extension}": {
+        "parameters": [_EXTENSION_PARAM],
+        "get": {
+            "summary": "One agent",
+            "security": _BEARER,
+            "responses": {"200": _AGENT_RESPONSE, **_errors(401, 403, 404, 503)},
+        },
+        "patch": {
+            "summary": "Change an agent (skills, languages, team, role, wrap-up, password)",
+            "security": _BEARER,
+            "requestBody": _body(_ref("AgentChanges")),
+            "responses": {"200": _AGENT_RESPONSE, **_errors(400, 401, 403, 404, 422, 503)},
+        },
+        "delete": {
+            "summary": "Delete an agent (history and CDRs keep the extension)",
+            "security": _BEARER,
+            "responses": {"204": {"description": "deleted"}, **_errors(401, 403, 404, 503)},
+        },
+    },
+    "/agents/{extension}/state": {
+        "get": {
+            "summary": "The agent's live state in the ACD",
+            "security": _BEARER,
+            "parameters": [_EXTENSION_PARAM],
+            "responses": {
+                "200": _json("the live state", _ref("AgentState")),
+                **_errors(401, 403, 404, 503),
+            },
+        }
+    },
+    "/agents/{extension}/login": _agent_action("Log the agent in: ready for calls"),
+    "/agents/{extension}/logout": _agent_action("Log the agent out"),
+    "/agents/{extension}/pause": _agent_action("Pause the agent with a reason", _PAUSE),
+    "/agents/{extension}/unpause": _agent_action("End the agent's pause: ready again"),
+}
+
 OPENAPI: Final[dict[str, Any]] = {
     "openapi": "3.1.0",
     "info": {"title": "ivr-acd", "version": "1"},
     "servers": [{"url": "/api/v1"}],
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {"Error": _ERROR, "Call": _CALL},
+        "schemas": {
+            "Error": _ERROR,
+            "Call": _CALL,
+            "Agent": _AGENT,
+            "NewAgent": _NEW_AGENT,
+            "AgentChanges": _AGENT_CHANGES,
+            "AgentState": _AGENT_STATE,
+            "Callback": _CALLBACK,
+        },
     },
     "paths": {
         "/health": {
@@ -112,6 +306,43 @@ OPENAPI: Final[dict[str, Any]] = {
                 "responses": {
                     "200": {"description": "linkedid, caller_number, did, started, channel"},
                     **_errors(401, 403),
+                },
+            }
+        },
+        **_AGENT_PATHS,
+        "/callbacks": {
+            "get": {
+                "summary": "Callbacks owed to callers, in line order (original queue time)",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": {"enum": _CALLBACK_STATUSES}},
+                    {"name": "kind", "in": "query", "schema": {"enum": _CALLBACK_KINDS}},
+                    {
+                        "name": "since",
+                        "in": "query",
+                        "description": "requested at or after",
+                        "schema": {"type": "string", "format": "date-time"},
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "maximum": 1000},
+                    },
+                    {"name": "offset", "in": "query", "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": _json("the callbacks", _listing("callbacks", "Callback")),
+                    **_errors(400, 401, 403, 503),
+                },
+            }
+        },
+        "/queues": {
+            "get": {
+                "summary": "Live queue figures from the ACD (waiting, longest wait, agents...)",
+                "security": [{"bearer": []}],
+                "responses": {
+                    "200": _json("queue statistics", {"type": "object"}),
+                    **_errors(401, 403, 503),
                 },
             }
         },

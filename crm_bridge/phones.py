@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 _CN_PREFIXES = ("0086", "86")
 _CN_MOBILE_DIGITS = 11
 
@@ -40,3 +42,14 @@ def cn_id_check_digit(first17: str) -> str:
         raise ValueError("expected the first 17 digits of an identity number")
     total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11]
+
+
+def cn_id_birth_date(id_number: str) -> date | None:
+    """The birth date a PRC resident identity number carries (characters 7-14, YYYYMMDD);
+    ``None`` when ``id_number`` is not one (a passport number, say)."""
+    if len(id_number) != len(_ID_WEIGHTS) + 1 or not id_number[:-1].isdigit():
+        return None
+    try:
+        return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None

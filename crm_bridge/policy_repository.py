@@ -12,22 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from crm_bridge.customer_repository import CustomerProfile, profile_of
-from crm_bridge.errors import CrmError
+from crm_bridge.errors import CrmRejectedError, PolicyNotFoundError, PromiseRefusedError
 from crm_bridge.models import Customer, PaymentPromise, Policy
-from crm_bridge.vocab import PolicyStatus
+from crm_bridge.vocab import Direction, PolicyStatus, member_of
 
 DUE_WITHIN = timedelta(days=30)
 PROMISE_WITHIN = timedelta(days=30)
-
-
-class PromiseRefusedError(CrmError):
-    """A promise-to-pay date in the past or too far ahead."""
-
-    code = "promise-date-out-of-range"
+BIRTH_DIGITS_FORMAT = "%Y%m%d"
 
 
 @dataclass(frozen=True, slots=True)
 class PolicyDue:
+    """A policy with premium to pay; ``amount_due`` is the period's premium."""
+
     policy_id: int
     number: str
     product: str
@@ -35,6 +32,14 @@ class PolicyDue:
     due_date: date
     status: str
     customer_id: int
+
+
+def check_promise_date(promised_date: date, today: date) -> None:
+    """A promise is for today up to 30 days ahead, both ends included."""
+    if not today <= promised_date <= today + PROMISE_WITHIN:
+        raise PromiseRefusedError(
+            f"promised date {promised_date} is not between {today} and {today + PROMISE_WITHIN}"
+        )
 
 
 def _due(row: Policy) -> PolicyDue:
@@ -53,7 +58,9 @@ class PolicyRepository:
         self.today = today
 
     async def due_for_customer(self, customer_id: int) -> list[PolicyDue]:
-        """Overdue policies, and active ones due within 30 days; unpaid; oldest due first."""
+        """Unpaid policies that are overdue, or active and due by today + 30 days (an active
+        one already past its due date is included: its status has not caught up yet);
+        oldest due first."""
         horizon = self.today() + DUE_WITHIN
         query = (
             select(Policy)
@@ -70,6 +77,7 @@ class PolicyRepository:
             return [_due(row) for row in await session.scalars(query)]
 
     async def by_number(self, number: str) -> PolicyDue | None:
+        """The policy with this number, whatever its status (exact match)."""
         async with self._sessions() as session:
             row = await session.scalar(select(Policy).where(Policy.number == number))
             return None if row is None else _due(row)
@@ -77,6 +85,8 @@ class PolicyRepository:
     async def holder_by_policy_and_birth(
         self, policy_number: str, birth_digits: str
     ) -> CustomerProfile | None:
+        """The policy's holder if ``birth_digits`` (keyed as YYYYMMDD) is exactly their birth
+        date; ``None`` for an unknown policy, a wrong date or a holder without one."""
         query = (
             select(Customer)
             .join(Policy, Policy.customer_id == Customer.id)
@@ -87,7 +97,7 @@ class PolicyRepository:
             row = await session.scalar(query)
             if row is None or row.birth_date is None:
                 return None
-            if row.birth_date.strftime("%Y%m%d") != birth_digits:
+            if row.birth_date.strftime(BIRTH_DIGITS_FORMAT) != birth_digits:
                 return None
             return profile_of(row)
 
@@ -100,13 +110,16 @@ class PolicyRepository:
         linkedid: str,
         channel: str,
     ) -> int:
-        today = self.today()
-        if not today <= promised_date <= today + PROMISE_WITHIN:
-            raise PromiseRefusedError(f"{promised_date} is not within 30 days from {today}")
+        """Record a promise to pay ``amount`` by ``promised_date`` (today to today + 30 days,
+        else :class:`PromiseRefusedError`); the customer is the policy's holder."""
+        check_promise_date(promised_date, self.today())
+        if amount <= 0:
+            raise CrmRejectedError(f"a promise must be for a positive amount, not {amount}")
+        direction = member_of(Direction, channel)
         async with self._sessions.begin() as session:
             policy = await session.get(Policy, policy_id)
             if policy is None:
-                raise CrmError(f"no policy {policy_id}")
+                raise PolicyNotFoundError(f"no policy {policy_id}")
             promise = PaymentPromise(
                 policy_id=policy_id,
                 customer_id=policy.customer_id,
@@ -114,13 +127,19 @@ class PolicyRepository:
                 promised_date=promised_date,
                 caller_number=caller_number,
                 linkedid=linkedid,
-                channel=channel,
+                channel=direction.value,
             )
             session.add(promise)
             await session.flush()
             return promise.id
 
     async def is_paid(self, policy_id: int) -> bool:
+        """Whether the policy's current premium is paid (:class:`PolicyNotFoundError` if no
+        such policy)."""
         async with self._sessions() as session:
-            policy = await session.get(Policy, policy_id)
-            return policy is not None and policy.paid_date is not None
+            paid_date = (
+                await session.execute(select(Policy.paid_date).where(Policy.id == policy_id))
+            ).one_or_none()
+        if paid_date is None:
+            raise PolicyNotFoundError(f"no policy {policy_id}")
+        return paid_date[0] is not None

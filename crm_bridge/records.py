@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +11,8 @@ from crm_bridge.errors import InvalidRecordError
 
 _TIMESTAMPS = ("start_time", "answer_time", "end_time")
 _INTS = ("duration", "billsec", "hangup_cause")
+_OPTIONAL_INTS = ("wait_seconds",)
+_FLAGS = ("vip", "blacklisted", "abandoned")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,14 @@ class CallRecord:
     language: str | None
     ivr_path: str
     agent_extension: str | None
+    # routing facts from the ACD; the defaults describe a call that never queued, and a
+    # document spooled before they existed reads with them
+    queue: str | None = None
+    wait_seconds: int | None = None
+    vip: bool = False
+    escalation_step: str | None = None  # the escalation step that chose the agent
+    blacklisted: bool = False
+    abandoned: bool = False
 
     def __post_init__(self) -> None:
         for name in _TIMESTAMPS:
@@ -52,16 +62,19 @@ class CallRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CallRecord:
-        names = {field.name for field in fields(cls)}
-        missing = names - data.keys()
+        missing = _REQUIRED - data.keys()
         if missing:
             raise InvalidRecordError(f"call record misses {sorted(missing)}")
-        values = {name: data[name] for name in names}
+        values = {name: data[name] for name in _NAMES if name in data}
         try:
             for name in _TIMESTAMPS:
                 values[name] = _parse_timestamp(values[name])
             for name in _INTS:
                 values[name] = _as_int(values[name])
+            for name in _OPTIONAL_INTS:
+                values[name] = _as_optional_int(values.get(name))
+            for name in _FLAGS:
+                values[name] = _as_bool(values.get(name, False))
         except (TypeError, ValueError) as exc:
             raise InvalidRecordError(f"call record {data.get('linkedid')!r}: {exc}") from exc
         return cls(**values)
@@ -75,6 +88,14 @@ class CallRecord:
         if not isinstance(data, dict):
             raise InvalidRecordError("call record JSON is not an object")
         return cls.from_dict(data)
+
+
+_NAMES = frozenset(field.name for field in fields(CallRecord))
+_REQUIRED = frozenset(
+    field.name
+    for field in fields(CallRecord)
+    if field.default is MISSING and field.default_factory is MISSING
+)
 
 
 def _parse_timestamp(value: Any) -> datetime | None:
@@ -91,4 +112,14 @@ def _parse_timestamp(value: Any) -> datetime | None:
 def _as_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _as_optional_int(value: Any) -> int | None:
+    return None if value is None else _as_int(value)
+
+
+def _as_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
     return value

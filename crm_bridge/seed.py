@@ -1,4 +1,5 @@
-"""Idempotent demo data: inserts what is missing (by natural key), never changes a row."""
+"""Idempotent demo data: inserts what is missing (by natural key), never changes a row, except
+to fill in the birth date of a seeded customer that has none (seeded before revision 0002)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from crm_bridge import seed_data as data
 from crm_bridge.models import Agent, AgentSkill, Customer, CustomerPhone, FieldAgent, Policy
 from crm_bridge.passwords import hash_password
+from crm_bridge.phones import cn_id_birth_date
 
 SECRET_BYTES = 18
 CENT = Decimal("0.01")
@@ -100,20 +102,19 @@ async def _seed_customers(session: AsyncSession, agent_ids: dict[str, int]) -> i
     return len(missing)
 
 
-def birth_date_of(id_number: str) -> date | None:
-    """The birth date a Chinese resident ID number carries (digits 7-14), if it is one."""
-    if len(id_number) != 18 or not id_number[:17].isdigit():
-        return None
-    try:
-        return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-    except ValueError:
-        return None
+def birth_date_of(item: data.CustomerSeed) -> date | None:
+    """The seed's own birth date, else the one its Chinese identity number carries."""
+    return item.birth_date or cn_id_birth_date(item.id_number)
 
 
 async def _backfill_birth_dates(session: AsyncSession) -> None:
-    """Customers seeded before birth dates existed get theirs (only empty ones are set)."""
-    for customer in await session.scalars(select(Customer).where(Customer.birth_date.is_(None))):
-        customer.birth_date = birth_date_of(customer.id_number)
+    """Seeded customers without a birth date get theirs; other customers are left alone."""
+    wanted = {item.id_number: birth_date_of(item) for item in data.CUSTOMERS}
+    query = select(Customer).where(
+        Customer.birth_date.is_(None), Customer.id_number.in_(list(wanted))
+    )
+    for customer in await session.scalars(query):
+        customer.birth_date = wanted[customer.id_number]
     await session.flush()
 
 
@@ -127,7 +128,7 @@ def _new_customer(item: data.CustomerSeed, manager_id: int | None) -> Customer:
         region=item.region,
         time_zone=item.time_zone,
         language=item.language,
-        birth_date=birth_date_of(item.id_number),
+        birth_date=birth_date_of(item),
         phones=[CustomerPhone(number=number, kind=kind) for number, kind in item.phones],
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from crm_bridge.phones import cn_id_check_digit
 from crm_bridge.vocab import FieldAgentStatus as FA
@@ -32,6 +33,7 @@ class CustomerSeed:
     language: str = "zh"
     blacklisted: bool = False
     account_manager: str | None = None  # agent extension
+    birth_date: date | None = None  # only for identity numbers that do not carry one
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ CUSTOMERS = (
         (("447700900123", "mobile"),),
         "Europe/London",
         "en",
+        birth_date=date(1979, 4, 23),
     ),
     CustomerSeed(
         "Emily Chen",
@@ -179,6 +182,8 @@ POLICIES = (
     PolicySeed("PL2024001002", WU_JUN, Product.PROPERTY, PS.OVERDUE, -8),
     PolicySeed("PL2024001101", JAMES_SMITH, Product.HEALTH, PS.ACTIVE, -14, 20),
     PolicySeed("PL2024001201", EMILY_CHEN, Product.AUTO, PS.OVERDUE, -3),
+    # appended, not inserted, so the premiums drawn for the policies above never shift
+    PolicySeed("PL2024000503", CHEN_JING, Product.HEALTH, PS.OVERDUE, -12),
 )
 
 PREMIUM_RANGES = {  # yuan per period

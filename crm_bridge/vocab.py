@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
+
+from crm_bridge.errors import CrmRejectedError
+
+_E = TypeVar("_E", bound=StrEnum)
 
 
 class Tier(StrEnum):
@@ -50,11 +55,65 @@ class Role(StrEnum):
 
 
 class Direction(StrEnum):
+    """Of a call, and of the call a promise to pay was made on."""
+
     INBOUND = "inbound"
     OUTBOUND = "outbound"
+
+
+class LookupOutcome(StrEnum):
+    """What one badge look-up from the IVR found; ``locked`` = refused, too many failures."""
+
+    FOUND_ACTIVE = "found_active"
+    FOUND_SUSPENDED = "found_suspended"
+    FOUND_TERMINATED = "found_terminated"
+    FOUND_EXPIRED_LICENCE = "found_expired_licence"
+    UNKNOWN = "unknown"
+    LOCKED = "locked"
+
+
+class ComplaintCategory(StrEnum):
+    BILLING = "billing"
+    CLAIMS = "claims"
+    SERVICE = "service"
+    AGENT_CONDUCT = "agent_conduct"
+    OTHER = "other"
+
+
+class CaseStatus(StrEnum):
+    """Of a fraud report or a complaint; the IVR opens them, the back office works them."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+class CallbackKind(StrEnum):
+    """``requested``: the caller asked to be called back instead of waiting; ``abandoned``: the
+    caller hung up in the queue and the centre calls them back."""
+
+    REQUESTED = "requested"
+    ABANDONED = "abandoned"
+
+
+class CallbackStatus(StrEnum):
+    PENDING = "pending"
+    DIALLING = "dialling"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 def check_in(column: str, values: type[StrEnum]) -> str:
     """SQL text of a CHECK constraint restricting ``column`` to the members of ``values``."""
     allowed = ", ".join(f"'{member.value}'" for member in values)
     return f"{column} IN ({allowed})"
+
+
+def member_of(values: type[_E], value: str) -> _E:
+    """``value`` as a member of ``values``; :class:`CrmRejectedError` if it is none of them."""
+    try:
+        return values(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in values)
+        raise CrmRejectedError(f"{value!r} is not one of {allowed}") from None

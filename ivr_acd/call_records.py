@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,14 +48,18 @@ class CallRecorder:
     cdr_writer: CdrWriter
     tracker: CallTracker = field(default_factory=CallTracker)
     finishing: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    listeners: list[Callable[[AmiEvent], Awaitable[None]]] = field(default_factory=list)
 
     async def consume_events(self) -> None:
+        """The one consumer of AMI events: each is applied, in order, to the call records and
+        then to every listener (the ACD)."""
         while True:
             event = await self.ami.events.get()
-            try:
-                await self._apply(event)
-            except Exception:
-                log.exception("failed to apply AMI event %s", type(event).__name__)
+            for apply in (self._apply, *self.listeners):
+                try:
+                    await apply(event)
+                except Exception:
+                    log.exception("failed to apply AMI event %s", type(event).__name__)
 
     async def _apply(self, event: AmiEvent) -> None:
         if isinstance(event, AmiConnected):

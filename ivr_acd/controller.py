@@ -21,6 +21,7 @@ from sqlalchemy import text
 from acd.handoffs import HandoffStore
 from acd.live_calls import LiveCallStore
 from crm_bridge.api import ApiDeps, build_api
+from crm_bridge.callback_repository import CallbackRepository
 from crm_bridge.cdr_writer import CdrWriter
 from crm_bridge.db import Database
 from crm_bridge.migrate import upgrade_when_reachable
@@ -40,11 +41,15 @@ from ivr.prompts import PromptStore
 from ivr.rating import load_tables
 from ivr.speech_input import SpeechInput, VoskRecognizers
 from ivr_acd import names, redis_keys
+from ivr_acd.acd_calls import AcdCalls
+from ivr_acd.acd_events import AcdEvents
+from ivr_acd.acd_runtime import AcdRuntime
 from ivr_acd.asterisk.agi import FastAgiServer
 from ivr_acd.asterisk.ami import AmiClient
 from ivr_acd.asterisk.audiosocket import AudioSocketServer
 from ivr_acd.call_records import CallRecorder
 from ivr_acd.ivr_calls import IvrCalls
+from ivr_acd.provisioning import Provisioner
 from ivr_acd.sandbox import InstancePaths
 from ivr_acd.settings import Settings
 
@@ -73,14 +78,27 @@ class Controller:
     spool: CdrSpool
     recorder: CallRecorder
     ivr: IvrCalls
+    acd: AcdRuntime
+    acd_calls: AcdCalls
+    provisioner: Provisioner
     tasks: set[asyncio.Task[None]]
     agi: FastAgiServer = field(init=False)
 
     def __post_init__(self) -> None:
         agi = self.settings.agi
-        self.agi = FastAgiServer(
-            agi.host, agi.port, {names.AGI_ROUTE_IVR: self.ivr.serve}, self.ivr.unknown_route
-        )
+        routes = {
+            names.AGI_ROUTE_IVR: self.ivr.serve,
+            names.AGI_ROUTE_ACD_ENQUEUE: self.acd_calls.enqueue,
+            names.AGI_ROUTE_ACD_ANNOUNCE: self.acd_calls.announce,
+            names.AGI_ROUTE_ACD_CALLBACK: self.acd_calls.callback,
+            names.AGI_ROUTE_AGENT: self.acd_calls.agent_feature,
+        }
+        self.agi = FastAgiServer(agi.host, agi.port, routes, self.ivr.unknown_route)
+
+    async def agents_changed(self, extension: str) -> None:
+        """An agent was added, changed or removed in the CRM: softphones and routing follow."""
+        await self.provisioner.apply()
+        await self.acd.agents_changed(extension)
 
     # ---- health ----------------------------------------------------------------------------
     async def health(self) -> dict[str, Any]:
@@ -136,6 +154,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         )
         live = LiveCallStore(redis, redis_keys.prefix_for(settings.sandbox.instance))
         cdr_writer = CdrWriter(calls, spool)
+        acd = AcdRuntime.build(settings, redis, database, ami)
         controller = Controller(
             settings=settings,
             database=database,
@@ -157,8 +176,12 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
                 speech=await _speech(settings, stack),
                 listen_seconds=settings.speech.listen_seconds,
             ),
+            acd=acd,
+            acd_calls=AcdCalls(acd.acd, customers, prompts, settings.acd),
+            provisioner=Provisioner(settings, acd.agents, ami),
             tasks=set(),
         )
+        controller.recorder.listeners.append(AcdEvents(acd.acd).apply)
         stack.push_async_callback(ami.close)
         ami.start()
         controller.spawn(controller.recorder.consume_events(), "ami-events")
@@ -170,6 +193,10 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             controller.recorder.reconcile_periodically(settings.controller.journal_interval),
             "journal-reconcile",
         )
+        controller.spawn(acd.keep_in_sync(), "acd-sync")
+        controller.spawn(acd.tick_forever(), "acd-tick")
+        controller.spawn(acd.journal.run(), "acd-journal")
+        stack.push_async_callback(acd.journal.flush)
         stack.push_async_callback(_cancel_tasks, controller)
         stack.push_async_callback(controller.recorder.finish_all)
         runner = await _start_web(settings, controller)
@@ -229,6 +256,11 @@ async def _start_web(settings: Settings, controller: Controller) -> web.AppRunne
             live_calls=controller.live.list,
             health=controller.health,
             api_token=settings.secret(settings.web.api_token, "web.api_token"),
+            agents=controller.acd.agents,
+            callbacks=CallbackRepository(controller.database.sessions),
+            agent_control=controller.acd,
+            queue_stats=controller.acd,
+            on_agents_changed=controller.agents_changed,
         )
     )
     runner = web.AppRunner(api, access_log=None)

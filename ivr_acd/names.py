@@ -14,9 +14,21 @@ CTX_SUPERVISORS: Final = "supervisors"
 CTX_TO_PERSON: Final = "to-person"
 CTX_FALLBACK: Final = "ivr-fallback"
 CTX_HANGUP: Final = "ivr-hangup"
+CTX_PICK_CONTROLLER: Final = "pick-controller"  # Gosub: which controller serves the call
+# a caller waiting for an agent: music, announcements, 1 = callback
+CTX_ACD_WAIT: Final = "acd-wait"
+CTX_ACD_DELIVER: Final = "acd-deliver"  # ring the agent the ACD reserved
+CTX_AGENT_FEATURES: Final = "agent-features"  # *50 login, *51 logout, *52+digit pause, *53 unpause
+CTX_CALLBACK_RING: Final = "acd-callback-ring"  # a callback: ring the reserved agent first
+CTX_CALLBACK_CUSTOMER: Final = "acd-callback-customer"  # ...then, once they answer, the customer
+CALLBACK_SUFFIX: Final = "-cb"  # a callback's linkedid: the waiting call's linkedid + this
 
 # AGI routes (agi://host:port/<route>)
 AGI_ROUTE_IVR: Final = "ivr"
+AGI_ROUTE_ACD_ENQUEUE: Final = "acd-enqueue"  # join the line (or return to it after no answer)
+AGI_ROUTE_ACD_ANNOUNCE: Final = "acd-announce"  # position and estimated wait
+AGI_ROUTE_ACD_CALLBACK: Final = "acd-callback"  # the waiting caller pressed 1
+AGI_ROUTE_AGENT: Final = "agent"  # the agents' feature codes
 
 # Channel variables set by the dialplan or by the controller
 VAR_AGI_STATUS: Final = "AGISTATUS"
@@ -25,14 +37,28 @@ VAR_AGENT_TARGETS: Final = "IVR_AGENT_TARGETS"  # "PJSIP/8001&PJSIP/8002"
 VAR_INTENT: Final = "IVR_INTENT"  # the hand-off: what the caller wants
 VAR_SKILLS: Final = "IVR_SKILLS"  # the hand-off: required skills, comma-separated
 VAR_HANDOFF: Final = "IVR_HANDOFF"  # the whole hand-off as JSON (ivr.handoff.Handoff)
+VAR_AGI_TARGET: Final = "AGI_TARGET"  # the controller (host:port) serving this call
+VAR_ACD_AGENT: Final = "ACD_AGENT"  # the extension the ACD reserved for this caller
+VAR_ACD_NEXT: Final = "ACD_NEXT"  # after acd-enqueue: "deliver" / "wait" / "hangup"
+VAR_ACD_CALLBACK_NUMBER: Final = "ACD_CALLBACK_NUMBER"  # whom a callback dials
+VAR_ACD_FEATURE: Final = "ACD_FEATURE"  # the feature the agent keyed ("login", "pause:1", ...)
 
 # CDR variables the IVR keeps current (cdr_manager.conf maps them into the Cdr event)
 CDR_PATH: Final = "CDR(ivr_path)"
 CDR_LANGUAGE: Final = "CDR(ivr_language)"
+CDR_ACD_QUEUE: Final = "CDR(acd_queue)"
+CDR_ACD_WAIT: Final = "CDR(acd_wait)"
+CDR_ACD_VIP: Final = "CDR(acd_vip)"
+CDR_ACD_STEP: Final = "CDR(acd_step)"
+CDR_ACD_BLACKLISTED: Final = "CDR(acd_blacklisted)"
 
 # Dialplan globals rendered from settings / the CRM
 GLOBAL_ALL_AGENTS: Final = "ALL_AGENTS"
 GLOBAL_AGENT_RING: Final = "AGENT_RING_SECONDS"
+GLOBAL_AGI_TARGETS: Final = "AGI_TARGETS"  # "host:port&host:port": the controllers
+GLOBAL_ACD_ANNOUNCE_EVERY: Final = "ACD_ANNOUNCE_EVERY"
 
 NEXT_PERSON: Final = "person"
 NEXT_HANGUP: Final = "hangup"
+ACD_DELIVER: Final = "deliver"
+ACD_WAIT: Final = "wait"

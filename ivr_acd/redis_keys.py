@@ -25,3 +25,61 @@ def live_call(linkedid: str, prefix: str = PREFIX) -> str:
 def handoff(linkedid: str, prefix: str = PREFIX) -> str:
     """String (JSON): the IVR's hand-off for a call (ivr.handoff.Handoff)."""
     return f"{prefix}:handoff:{linkedid}"
+
+
+# ---- ACD live state (acd.live_state) -------------------------------------------------------
+
+
+def acd_agent(extension: str, prefix: str = PREFIX) -> str:
+    """Hash: one agent's live status (acd.model.AgentStatus, floats as strings)."""
+    return f"{prefix}:acd:agent:{extension}"
+
+
+def acd_profile(extension: str, prefix: str = PREFIX) -> str:
+    """String (JSON): one agent's profile from the CRM (acd.model.AgentProfile)."""
+    return f"{prefix}:acd:profile:{extension}"
+
+
+def acd_agents(prefix: str = PREFIX) -> str:
+    """Set: every extension with a status or a profile."""
+    return f"{prefix}:acd:agents"
+
+
+def acd_logged_in(prefix: str = PREFIX) -> str:
+    """Set: extensions whose state is anything but logged-out."""
+    return f"{prefix}:acd:agents:logged-in"
+
+
+def acd_call(call_id: str, prefix: str = PREFIX) -> str:
+    """Hash: a call in the ACD queue (acd.model.WaitingCall), waiting or reserved."""
+    return f"{prefix}:acd:call:{call_id}"
+
+
+def acd_queue(prefix: str = PREFIX) -> str:
+    """Sorted set: call_id -> enqueued_at of every call in the ACD queue."""
+    return f"{prefix}:acd:queue"
+
+
+def acd_leases(prefix: str = PREFIX) -> str:
+    """Sorted set: extension -> lease_until of every reserved agent (the sweeper's index)."""
+    return f"{prefix}:acd:leases"
+
+
+def acd_events(prefix: str = PREFIX) -> str:
+    """Pub/sub channel: one JSON message per applied change of the ACD live state."""
+    return f"{prefix}:acd:events"
+
+
+def acd_handle_times(queue: str, prefix: str = PREFIX) -> str:
+    """List: the latest handle times (seconds, newest first) of one queue, for the EWT."""
+    return f"{prefix}:acd:handle-times:{queue}"
+
+
+def acd_stats(day: str, queue: str, prefix: str = PREFIX) -> str:
+    """Hash: today's counters of one queue (offered, answered, abandoned, within_sl, wait_sum)."""
+    return f"{prefix}:acd:stats:{day}:{queue}"
+
+
+def acd_stats_queues(day: str, prefix: str = PREFIX) -> str:
+    """Set: the queues that have counters for ``day``."""
+    return f"{prefix}:acd:stats:{day}:queues"

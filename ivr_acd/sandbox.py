@@ -90,6 +90,7 @@ def render_config(
         settings=settings,
         phones=phones,
         all_agents="&".join(f"PJSIP/{p.extension}" for p in phones if p.role == "agent"),
+        agi_targets=settings.agi.all_targets(),
         ami_secret=settings.secret(settings.asterisk.ami_secret, "ami_secret"),
         carrier_password=settings.secret(settings.asterisk.carrier_password, "carrier_password"),
         instance=settings.sandbox.instance,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from contextvars import ContextVar
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -59,7 +60,23 @@ class AsteriskSettings(BaseModel):
     bench_endpoint: bool = Field(
         False, description="provision the `bench` SIP endpoint the benchmarks dial in with"
     )
+    config_dir: Path | None = Field(
+        None, description="where Asterisk reads its configuration; the sandbox's if unset"
+    )
     hotline_did: str = Field("4008001000", pattern=r"^[0-9]+$")
+    direct_lines: dict[str, str] = Field(
+        default_factory=dict,
+        description="DID -> skill: numbers that skip the IVR and go straight to the ACD",
+    )
+
+    @field_validator("direct_lines")
+    @classmethod
+    def _direct_lines(cls, lines: dict[str, str]) -> dict[str, str]:
+        for did, skill in lines.items():
+            if not did.isdigit() or not skill.replace("-", "").isalnum():
+                raise ValueError(f"direct line {did!r} -> {skill!r}: digits -> a skill name")
+        return lines
+
     agent_ring_seconds: int = Field(30, ge=5, le=600)
 
     @model_validator(mode="after")
@@ -86,6 +103,23 @@ class SandboxSettings(BaseModel):
 class AgiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: Port = Field(4573, ge=1, le=65535)
+    targets: list[str] = Field(
+        default_factory=list,
+        description="host:port of every controller Asterisk spreads calls across; "
+        "this controller alone if empty",
+    )
+
+    @field_validator("targets")
+    @classmethod
+    def _host_ports(cls, targets: list[str]) -> list[str]:
+        for target in targets:
+            host, _, port = target.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"agi target {target!r} is not host:port")
+        return targets
+
+    def all_targets(self) -> list[str]:
+        return self.targets or [f"{self.host}:{self.port}"]
 
 
 class WebSettings(BaseModel):
@@ -143,6 +177,58 @@ class PromptSettings(BaseModel):
     recorded_dir: Path | None = Field(None, description="recorded prompts that win over TTS")
 
 
+class EscalationStepSettings(BaseModel):
+    after_seconds: float = Field(ge=0)
+    name: str = Field(pattern=r"^[a-z0-9-]+$")
+    min_level: int | None = Field(None, ge=1, le=5, description="relax the required level")
+    any_agent_with_language: bool = False
+    offer_callback: bool = False
+
+
+class BlacklistPolicy(StrEnum):
+    REJECT = "reject"  # a short message, then the call ends
+    STANDARD = "standard"  # served, but without VIP or account-manager preference
+    NORMAL = "normal"  # served like anyone else (still flagged on the CDR)
+
+
+class AcdSettings(BaseModel):
+    announce_every: int = Field(20, ge=5, le=300, description="seconds between announcements")
+    vip_min_level: int = Field(4, ge=1, le=5, description="a VIP needs this level in the skill")
+    vip_skill: str = Field("vip", description="...or this skill at any level")
+    vip_priority: float = Field(60.0, ge=0, description="seconds of waiting a VIP is worth")
+    account_manager_seconds: float = Field(20.0, ge=0, description="wait for the own manager")
+    escalation: list[EscalationStepSettings] = Field(
+        default_factory=lambda: [
+            EscalationStepSettings(after_seconds=30, name="relax-level", min_level=1),
+            EscalationStepSettings(
+                after_seconds=60, name="any-agent-with-language", any_agent_with_language=True
+            ),
+            EscalationStepSettings(after_seconds=120, name="offer-callback", offer_callback=True),
+        ]
+    )
+    wrapup_seconds: dict[str, int] = Field(
+        default_factory=lambda: {"default": 10},
+        description="after-call work per team; 'default' for teams not listed",
+    )
+    blacklist_policy: BlacklistPolicy = BlacklistPolicy.REJECT
+    default_skill: str = Field("service", description="for a hand-off that names no skill")
+    tick_interval: float = Field(1.0, gt=0, le=10, description="escalation / lease / wrap-up")
+    lease_margin: float = Field(5.0, gt=0, description="seconds past the ring time a lease lasts")
+
+    @field_validator("escalation")
+    @classmethod
+    def _steps_in_order(cls, steps: list[EscalationStepSettings]) -> list[EscalationStepSettings]:
+        times = [step.after_seconds for step in steps]
+        if times != sorted(times):
+            raise ValueError("escalation steps must be in order of after_seconds")
+        return steps
+
+    def wrapup_for(self, team: str, own: int | None = None) -> int:
+        if own is not None:
+            return own
+        return self.wrapup_seconds.get(team, self.wrapup_seconds.get("default", 0))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="IVR_ACD_", env_nested_delimiter="__", extra="forbid"
@@ -159,6 +245,7 @@ class Settings(BaseSettings):
     ivr: IvrSettings = IvrSettings()
     prompts: PromptSettings = PromptSettings()
     speech: SpeechSettings = SpeechSettings()
+    acd: AcdSettings = AcdSettings()
 
     @classmethod
     def settings_customise_sources(

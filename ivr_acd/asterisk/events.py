@@ -46,6 +46,26 @@ class Hangup:
 
 
 @dataclass(frozen=True)
+class DialBegin:
+    """A channel starts ringing another (``dest_channel``), e.g. the ACD ringing an agent."""
+
+    channel: str
+    linkedid: str
+    dest_channel: str
+    dial_string: str
+
+
+@dataclass(frozen=True)
+class DialEnd:
+    """How a dial attempt ended: ANSWER, NOANSWER, BUSY, CANCEL, CHANUNAVAIL, CONGESTION..."""
+
+    channel: str
+    linkedid: str
+    dest_channel: str
+    dial_status: str
+
+
+@dataclass(frozen=True)
 class CdrRecord:
     """One Asterisk CDR segment, as cdr_manager sends it (times are Asterisk's, UTC)."""
 
@@ -66,6 +86,11 @@ class CdrRecord:
     ivr_language: str
     ivr_path: str
     ivr_did: str
+    acd_queue: str = ""
+    acd_wait: str = ""
+    acd_vip: str = ""
+    acd_step: str = ""
+    acd_blacklisted: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +114,8 @@ AmiEvent = (
     | FullyBooted
     | Newchannel
     | Hangup
+    | DialBegin
+    | DialEnd
     | CdrRecord
     | CelEvent
     | UserEvent
@@ -133,6 +160,24 @@ def _hangup(h: Mapping[str, str]) -> Hangup:
     )
 
 
+def _dial_begin(h: Mapping[str, str]) -> DialBegin:
+    return DialBegin(
+        channel=h.get("Channel", ""),
+        linkedid=h.get("Linkedid", ""),
+        dest_channel=h.get("DestChannel", ""),
+        dial_string=h.get("DialString", ""),
+    )
+
+
+def _dial_end(h: Mapping[str, str]) -> DialEnd:
+    return DialEnd(
+        channel=h.get("Channel", ""),
+        linkedid=h.get("Linkedid", "") or h.get("DestLinkedid", ""),
+        dest_channel=h.get("DestChannel", ""),
+        dial_status=h.get("DialStatus", ""),
+    )
+
+
 def cdr_from_headers(h: Mapping[str, str]) -> CdrRecord:
     """A CDR segment from Cdr-event headers (also used for the CDR journal's rows)."""
     return CdrRecord(
@@ -152,6 +197,11 @@ def cdr_from_headers(h: Mapping[str, str]) -> CdrRecord:
         hangup_cause=_int(h.get("HangupCause", "0")),
         ivr_language=h.get("IvrLanguage", ""),
         ivr_path=h.get("IvrPath", ""),
+        acd_queue=h.get("AcdQueue", ""),
+        acd_wait=h.get("AcdWait", ""),
+        acd_vip=h.get("AcdVip", ""),
+        acd_step=h.get("AcdStep", ""),
+        acd_blacklisted=h.get("AcdBlacklisted", ""),
         ivr_did=h.get("IvrDid", ""),
     )
 
@@ -177,6 +227,8 @@ def _user_event(h: Mapping[str, str]) -> UserEvent:
 _PARSERS: dict[str, Callable[[Mapping[str, str]], AmiEvent]] = {
     "newchannel": _newchannel,
     "hangup": _hangup,
+    "dialbegin": _dial_begin,
+    "dialend": _dial_end,
     "cdr": cdr_from_headers,
     "cel": _cel,
     "userevent": _user_event,

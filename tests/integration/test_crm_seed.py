@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from crm_bridge.agent_repository import AgentRepository
 from crm_bridge.customer_repository import CustomerRepository
@@ -30,7 +30,8 @@ async def _snapshot(db: Database) -> list[tuple[object, ...]]:
     async with db.sessions() as session:
         agents = (await session.execute(select(Agent.extension, Agent.sip_secret))).all()
         policies = (await session.execute(select(Policy.number, Policy.premium))).all()
-    return sorted(tuple(row) for row in [*agents, *policies])
+        births = (await session.execute(select(Customer.id_number, Customer.birth_date))).all()
+    return sorted((str(a), str(b)) for a, b in [*agents, *policies, *births])
 
 
 async def test_seed_twice_changes_nothing(database: Database) -> None:
@@ -40,7 +41,7 @@ async def test_seed_twice_changes_nothing(database: Database) -> None:
     second = await seed(database.sessions)
 
     assert first.agents == 9 and first.field_agents == 8
-    assert 10 <= first.customers <= 15 and 18 <= first.policies <= 22
+    assert first.customers == 12 and first.policies == 21
     assert second.total == 0
     assert await _counts(database) == counts
     assert await _snapshot(database) == snapshot
@@ -113,3 +114,37 @@ async def test_console_login(database: Database) -> None:
     assert supervisor is not None and supervisor.role == "supervisor"
     assert await agents.authenticate("9001", "wrong") is None
     assert await agents.authenticate("7777", "secret-pass") is None
+
+
+async def test_seeded_customers_have_birth_dates(database: Database) -> None:
+    await seed(database.sessions)
+    async with database.sessions() as session:
+        births = dict((await session.execute(select(Customer.name, Customer.birth_date))).all())
+    assert None not in births.values()
+    assert births["张伟"] == date(1985, 3, 7) and births["陈静"] == date(1983, 2, 28)
+    assert births["James Smith"] == date(1979, 4, 23)  # a passport number: given in the seed
+
+
+async def test_seed_fills_in_missing_birth_dates_of_seeded_customers_only(
+    database: Database,
+) -> None:
+    await seed(database.sessions)
+    async with database.sessions.begin() as session:
+        session.add(
+            Customer(
+                name="客户",
+                id_number="110101199001011234",
+                region="Beijing",
+                time_zone="Asia/Shanghai",
+                language="zh",
+            )
+        )
+        await session.execute(update(Customer).values(birth_date=None))
+
+    again = await seed(database.sessions)
+
+    async with database.sessions() as session:
+        births = dict((await session.execute(select(Customer.name, Customer.birth_date))).all())
+    assert again.total == 0
+    assert births.pop("客户") is None  # not ours to fill in
+    assert None not in births.values() and births["张伟"] == date(1985, 3, 7)

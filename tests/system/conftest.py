@@ -25,6 +25,19 @@ from ivr_acd.simulator import Call, Phone, PhonePool
 from ivr_acd.stack import BackgroundController, prepare_crm, settings_env
 
 HOTLINE = "4008001000"
+RING_SECONDS = 8  # ring-no-answer
+# The ACD's timers, short enough for tests: escalation steps, the account manager's window.
+ACD_TEST_SETTINGS = {
+    "announce_every": 10,
+    "account_manager_seconds": 8,
+    "escalation": [
+        {"after_seconds": 8, "name": "relax-level", "min_level": 1},
+        {"after_seconds": 16, "name": "any-agent-with-language", "any_agent_with_language": True},
+        {"after_seconds": 24, "name": "offer-callback", "offer_callback": True},
+    ],
+    "wrapup_seconds": {"default": 0},
+    "tick_interval": 0.5,
+}
 
 
 def _test_settings(state_dir: Path) -> Settings:
@@ -32,10 +45,17 @@ def _test_settings(state_dir: Path) -> Settings:
         load_settings(
             state_dir=state_dir,
             sandbox={"instance": "test"},
-            asterisk={"sip_port": 25060, "ami_port": 25038, "rtp_start": 30000, "rtp_end": 30999},
+            asterisk={
+                "sip_port": 25060,
+                "ami_port": 25038,
+                "rtp_start": 30000,
+                "rtp_end": 30999,
+                "agent_ring_seconds": RING_SECONDS,
+            },
             agi={"port": 24573},
             web={"port": 28080},
             controller={"grace_period": 5.0, "cdr_settle": 0.5, "spool_replay_interval": 0.5},
+            acd=ACD_TEST_SETTINGS,
         )
     )
 
@@ -88,6 +108,24 @@ class Stack:
             await asyncio.sleep(1.0)
             await call.dtmf(key)
         return caller, call
+
+    async def send(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(method, f"{self.api}{path}", json=body, headers=headers) as resp,
+        ):
+            return resp.status, await resp.json()
+
+    async def agent_action(self, extension: str, action: str, **body: Any) -> dict[str, Any]:
+        status, answer = await self.send("POST", f"/agents/{extension}/{action}", body or None)
+        assert status == 200, answer
+        return dict(answer)
+
+    async def agent_state(self, extension: str) -> dict[str, Any]:
+        status, answer = await self.get(f"/agents/{extension}/state")
+        assert status == 200, answer
+        return dict(answer)
 
     async def get(self, path: str, token: str | None = "") -> tuple[int, Any]:
         headers = {}
@@ -150,10 +188,32 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         await sandbox.stop()
 
 
+GENERALIST = {
+    "wrapup_seconds": 0,
+    "languages": ["zh", "en"],
+    "skills": {
+        "service": 4,
+        "sales": 2,
+        "complaints": 2,
+        "collections": 2,
+        "auto": 2,
+        "health": 2,
+        "accident": 2,
+    },
+}
+
+
 @pytest.fixture(scope="session")
 async def agent_8001(stack: Stack) -> Phone:
+    """Agent 8001's softphone, registered and logged in to the ACD: the generalist every IVR
+    hand-off can reach (both languages, every skill the flows ask for), without wrap-up."""
     phone = await stack.pool.add_phone("agent-8001", "8001", stack.secret_of("8001"), stack.domain)
     await phone.register()
+    status, body = await stack.send("PATCH", "/agents/8001", GENERALIST)
+    assert status == 200, body
+    state = await stack.agent_state("8001")
+    if state["state"] == "logged-out":
+        await stack.agent_action("8001", "login")
     return phone
 
 

@@ -52,21 +52,19 @@ async def test_garbage_on_the_fastagi_port_is_logged_and_the_controller_keeps_se
 async def test_an_unknown_agi_route_sends_the_caller_to_the_fallback(
     stack: Stack, agent_8001: Phone
 ) -> None:
-    agi = stack.settings.agi
+    target = stack.settings.agi.all_targets()[0]
     await stack.ami.action(
-        "Setvar", Variable="IVR_AGI", Value=f"agi://127.0.0.1:{agi.port}/no-such-route"
-    )
+        "Setvar", Variable="AGI_TARGETS", Value=f"{target}/no-such-route"
+    )  # the dialplan then asks for agi://<target>/no-such-route/ivr
     try:
         since = utc_now_iso()
         await _call_reaches_agent(stack, agent_8001, "13800138007")
     finally:
-        await stack.ami.action(
-            "Setvar", Variable="IVR_AGI", Value=f"agi://{agi.host}:{agi.port}/ivr"
-        )
+        await stack.ami.action("Setvar", Variable="AGI_TARGETS", Value=target)
     record = await stack.cdr("13800138007", since)
-    assert record.ivr_path == "unknown-route:no-such-route>fallback"
+    assert record.ivr_path == "unknown-route:no-such-route/ivr>fallback"
     assert record.agent_extension == "8001"
-    assert "unknown route 'no-such-route'" in stack.controller_log()
+    assert "unknown route 'no-such-route/ivr'" in stack.controller_log()
 
 
 async def test_with_the_controller_stopped_the_fallback_still_reaches_agent_8001(

@@ -41,7 +41,7 @@ class RateRecordingVosk:
 @dataclass
 class SpeechRig:
     """Our own FastAGI route (answers, listens, records what it heard) and AudioSocket server,
-    both in this process; ``IVR_AGI`` points at the route while the rig is up."""
+    both in this process; ``AGI_TARGETS`` points at it while the rig is up."""
 
     audiosocket: AudioSocketServer
     speech: SpeechInput
@@ -76,16 +76,13 @@ async def rig(stack: Stack) -> AsyncIterator[SpeechRig]:
     agi_port = _free_port()
     agi = FastAgiServer("127.0.0.1", agi_port, {ROUTE: rig.route}, rig.route)
     await agi.start()
-    await stack.ami.action(
-        "Setvar", Variable="IVR_AGI", Value=f"agi://127.0.0.1:{agi_port}/{ROUTE}"
-    )
+    # the hotline's calls now reach this server (as route "ivr": the rig serves every route)
+    await stack.ami.action("Setvar", Variable="AGI_TARGETS", Value=f"127.0.0.1:{agi_port}")
     try:
         yield rig
     finally:
-        settings = stack.settings.agi
-        await stack.ami.action(
-            "Setvar", Variable="IVR_AGI", Value=f"agi://{settings.host}:{settings.port}/ivr"
-        )
+        targets = "&".join(stack.settings.agi.all_targets())
+        await stack.ami.action("Setvar", Variable="AGI_TARGETS", Value=targets)
         await agi.stop_accepting()
         await agi.drain(5)
         await audiosocket.close()

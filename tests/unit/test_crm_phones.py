@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from crm_bridge.phones import cn_id_check_digit, mask_id_number, phone_candidates
+from crm_bridge.phones import cn_id_birth_date, cn_id_check_digit, mask_id_number, phone_candidates
 
 pytestmark = pytest.mark.unit
 
@@ -24,3 +26,10 @@ def test_identity_numbers() -> None:
     assert mask_id_number("1234") == "****"
     with pytest.raises(ValueError):
         cn_id_check_digit("123")
+
+
+def test_birth_date_of_identity_numbers() -> None:
+    assert cn_id_birth_date("11010519491231002X") == date(1949, 12, 31)
+    assert cn_id_birth_date("110105194913310021") is None  # month 13
+    assert cn_id_birth_date("GBR533117892") is None
+    assert cn_id_birth_date("") is None

@@ -21,7 +21,14 @@ def test_every_context_in_the_dialplan_is_a_named_constant():
 
 
 def test_variables_and_routes_used_by_the_dialplan_exist_in_python():
-    assert f"/{names.AGI_ROUTE_IVR}\n" in DIALPLAN
+    for route in (
+        names.AGI_ROUTE_IVR,
+        names.AGI_ROUTE_ACD_ENQUEUE,
+        names.AGI_ROUTE_ACD_ANNOUNCE,
+        names.AGI_ROUTE_ACD_CALLBACK,
+        names.AGI_ROUTE_AGENT,
+    ):
+        assert f"AGI(agi://${{{names.VAR_AGI_TARGET}}}/{route})" in DIALPLAN, route
     for var in (
         names.VAR_NEXT,
         names.VAR_AGENT_TARGETS,
@@ -36,7 +43,12 @@ def test_variables_and_routes_used_by_the_dialplan_exist_in_python():
     cdr_manager = (ROOT / "asterisk-config/cdr_manager.conf").read_text()
     for cdr_var in (names.CDR_PATH, names.CDR_LANGUAGE):
         assert cdr_var[4:-1] + " => " in cdr_manager
-    for glob in (names.GLOBAL_ALL_AGENTS, names.GLOBAL_AGENT_RING):
+    for glob in (
+        names.GLOBAL_ALL_AGENTS,
+        names.GLOBAL_AGENT_RING,
+        names.GLOBAL_AGI_TARGETS,
+        names.GLOBAL_ACD_ANNOUNCE_EVERY,
+    ):
         assert f"{glob} = " in DIALPLAN
 
 

@@ -1,0 +1,192 @@
+"""The ACD inside one controller: built from settings, its mirror of Redis kept current, its tick
+running, and its faces to the REST API (agent control, live queue figures)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from acd.dispatcher import Dispatcher
+from acd.live_state import LiveState
+from acd.model import AgentProfile, AgentStatus
+from acd.queue_stats import QueueStats
+from acd.routing import EscalationStep, RoutingPolicy
+from acd.service import Acd
+from crm_bridge.agent_repository import AgentRepository
+from crm_bridge.agent_state_repository import AgentStateLogRepository
+from crm_bridge.callback_repository import CallbackRepository
+from crm_bridge.db import Database
+from ivr_acd import redis_keys
+from ivr_acd.acd_calls import AmiDelivery
+from ivr_acd.acd_crm import CrmCallbackBook, CrmTransitionLog, restored_status
+from ivr_acd.asterisk.ami import AmiClient
+from ivr_acd.settings import AcdSettings, Settings
+
+log = logging.getLogger(__name__)
+
+RESYNC_SECONDS = 2.0
+
+
+def routing_policy(acd: AcdSettings) -> RoutingPolicy:
+    return RoutingPolicy(
+        vip_min_level=acd.vip_min_level,
+        vip_skill=acd.vip_skill,
+        vip_priority=acd.vip_priority,
+        account_manager_seconds=acd.account_manager_seconds,
+        steps=tuple(
+            EscalationStep(
+                after_seconds=step.after_seconds,
+                name=step.name,
+                min_level=step.min_level,
+                any_skill_with_language=step.any_agent_with_language,
+                offer_callback=step.offer_callback,
+            )
+            for step in acd.escalation
+        ),
+    )
+
+
+def status_to_dict(status: AgentStatus, now: float) -> dict[str, Any]:
+    return {
+        "extension": status.extension,
+        "state": status.state.value,
+        "reason": status.reason,
+        "call": status.call_id,
+        "seconds_in_state": round(max(0.0, now - status.since), 1) if status.since else None,
+    }
+
+
+@dataclass
+class AcdRuntime:
+    acd: Acd
+    agents: AgentRepository
+    journal: CrmTransitionLog
+    presence: AgentStateLogRepository
+    settings: AcdSettings
+
+    @classmethod
+    def build(
+        cls, settings: Settings, redis: aioredis.Redis, database: Database, ami: AmiClient
+    ) -> AcdRuntime:
+        prefix = redis_keys.prefix_for(settings.sandbox.instance)
+        live = LiveState(redis, prefix)
+        presence = AgentStateLogRepository(database.sessions)
+        journal = CrmTransitionLog(presence)
+        dispatcher = Dispatcher(
+            live,
+            routing_policy(settings.acd),
+            AmiDelivery(ami),
+            journal,
+            lease_seconds=settings.asterisk.agent_ring_seconds + settings.acd.lease_margin,
+        )
+        acd = Acd(
+            dispatcher,
+            QueueStats(redis, prefix),
+            CrmCallbackBook(CallbackRepository(database.sessions)),
+            clock=time.time,
+        )
+        return cls(acd, AgentRepository(database.sessions), journal, presence, settings.acd)
+
+    # ---- mirror --------------------------------------------------------------------------
+    async def profiles(self) -> list[AgentProfile]:
+        return [
+            AgentProfile(
+                extension=p.extension,
+                name=p.name,
+                skills=dict(p.skills),
+                languages=frozenset(p.languages),
+                team=p.team,
+                wrapup_seconds=self.settings.wrapup_for(p.team, p.wrapup_seconds),
+            )
+            for p in await self.agents.list_profiles()
+            if p.role in ("agent", "supervisor")
+        ]
+
+    async def load(self) -> None:
+        """Profiles from the CRM into Redis and the mirror; agents' states back from the CRM
+        when Redis has lost them (restarted empty)."""
+        live = self.acd.live
+        await live.load_scripts()
+        profiles = await self.profiles()
+        if not await live.snapshot():
+            now = time.time()
+            restored = await live.restore(
+                restored_status(p, now) for p in await self.presence.presence()
+            )
+            if restored:
+                log.info("restored %d agent state(s) from the CRM", restored)
+        await self.acd.dispatcher.load(profiles)
+
+    async def keep_in_sync(self) -> None:
+        """Follow every controller's changes; after Redis trouble, load everything again."""
+        dispatcher = self.acd.dispatcher
+        while True:
+            try:
+                async with self.acd.live.subscribe() as changes:
+                    await self.load()
+                    async for change in changes:
+                        dispatcher.apply_change(change)
+            except (RedisError, OSError, TimeoutError) as exc:
+                log.warning("ACD lost Redis (%s); resynchronising", exc)
+                await asyncio.sleep(RESYNC_SECONDS)
+
+    async def tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.tick_interval)
+            try:
+                await self.acd.tick()
+            except Exception:
+                log.exception("ACD tick failed")
+
+    # ---- the REST API's ports ------------------------------------------------------------
+    async def login(self, extension: str) -> object:
+        return await self.acd.login(extension)
+
+    async def logout(self, extension: str) -> object:
+        return await self.acd.logout(extension)
+
+    async def pause(self, extension: str, reason: str) -> object:
+        return await self.acd.pause(extension, reason)
+
+    async def unpause(self, extension: str) -> object:
+        return await self.acd.unpause(extension)
+
+    async def state(self, extension: str) -> Mapping[str, Any]:
+        return status_to_dict(await self.acd.state(extension), time.time())
+
+    async def snapshot(self) -> Mapping[str, Any]:
+        """Wallboard figures: per queue today, the calls waiting, the agents' states."""
+        now = time.time()
+        dispatcher = self.acd.dispatcher
+        waiting = sorted(dispatcher.index.calls.values(), key=lambda c: c.enqueued_at)
+        return {
+            "queues": [f.to_dict() for f in await self.acd.stats.today()],
+            "waiting": [
+                {
+                    "call": c.call_id,
+                    "caller": c.caller_number,
+                    "queue": c.queue,
+                    "vip": c.vip,
+                    "waiting_seconds": round(now - c.enqueued_at, 1),
+                }
+                for c in waiting
+            ],
+            "agents": [
+                status_to_dict(s, now)
+                for s in sorted(dispatcher.statuses.values(), key=lambda s: s.extension)
+                if s.extension in dispatcher.index.profiles
+            ],
+        }
+
+    async def agents_changed(self, _extension: str) -> None:
+        """The CRM's agents changed: refresh the profiles everywhere."""
+        for profile in await self.profiles():
+            await self.acd.live.put_profile(profile)
+            self.acd.dispatcher.index.put_profile(profile)

@@ -1,0 +1,50 @@
+"""Live provisioning: when agents change in the CRM, render Asterisk's configuration again and
+have Asterisk reload PJSIP and the dialplan (no restart, calls in progress are untouched)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from ivr_acd.asterisk.ami import AmiClient
+from ivr_acd.sandbox import InstancePaths, ProvisionedPhone, Sandbox, render_config
+from ivr_acd.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RELOADS = ("module reload res_pjsip.so", "dialplan reload")
+
+
+class ProvisionedAgents(Protocol):
+    async def list_provisioned(self) -> Sequence[ProvisionedPhone]: ...
+
+
+def config_dir(settings: Settings) -> Path:
+    """Where Asterisk reads its configuration, as this host sees it."""
+    if settings.asterisk.config_dir is not None:
+        return settings.asterisk.config_dir
+    sandbox = Sandbox(settings)
+    return sandbox.inside(sandbox.paths.etc)
+
+
+class Provisioner:
+    def __init__(self, settings: Settings, agents: ProvisionedAgents, ami: AmiClient) -> None:
+        self._settings = settings
+        self._agents = agents
+        self._ami = ami
+        self._lock = asyncio.Lock()  # two changes in a row render and reload one after the other
+
+    async def apply(self) -> int:
+        """Render for the agents now in the CRM and reload; returns how many softphones."""
+        async with self._lock:
+            phones = list(await self._agents.list_provisioned())
+            paths = InstancePaths.for_instance(self._settings.sandbox.instance)
+            dest = config_dir(self._settings)
+            await asyncio.to_thread(render_config, self._settings, phones, dest, paths)
+            for command in RELOADS:
+                await self._ami.command(command)
+            log.info("provisioned %d softphone(s) live", len(phones))
+            return len(phones)

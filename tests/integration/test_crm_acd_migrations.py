@@ -1,0 +1,146 @@
+"""Revision 0003 (ACD): up from 0002 with data, down again; CDR routing facts stored directly
+and through the spool."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from crm_bridge.cdr_writer import CdrWriter
+from crm_bridge.db import Database
+from crm_bridge.migrate import current_revision, downgrade, upgrade
+from crm_bridge.models import Base
+from crm_bridge.records import CallRecord
+from crm_bridge.repositories import CallRepository
+from crm_bridge.spool import CdrSpool
+
+pytestmark = pytest.mark.integration
+
+T = TypeVar("T")
+T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+ACD_TABLES = {"agent_state_log", "agent_presence", "callbacks"}
+ROUTING_COLUMNS = {"queue", "wait_seconds", "vip", "escalation_step", "blacklisted", "abandoned"}
+CALL_0002 = (
+    "INSERT INTO calls (linkedid, direction, caller_number, did, start_time, end_time, "
+    "duration, billsec, disposition, hangup_cause, hangup_cause_text, ivr_path, created_at) "
+    "VALUES ('before-0003', 'inbound', '13800138000', '4008001000', :start, :start, 0, 0, "
+    "'NO ANSWER', 16, 'Normal Clearing', '', :start)"
+)
+
+
+def record(linkedid: str = "1763859600.7", **changes: Any) -> CallRecord:
+    base = CallRecord(
+        linkedid=linkedid,
+        direction="inbound",
+        caller_number="13800138000",
+        did="4008001000",
+        start_time=T0,
+        answer_time=T0 + timedelta(seconds=40),
+        end_time=T0 + timedelta(seconds=300),
+        duration=300,
+        billsec=260,
+        disposition="ANSWERED",
+        hangup_cause=16,
+        hangup_cause_text="Normal Clearing",
+        language="zh",
+        ivr_path="language:1>main:0>agents",
+        agent_extension="8001",
+    )
+    return replace(base, **changes)
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+def _call_columns(connection: Connection) -> set[str]:
+    return {column["name"] for column in inspect(connection).get_columns("calls")}
+
+
+def _schema_diff(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def _run(db_url: str, inspect_with: Callable[[Connection], T]) -> T:
+    db = Database(db_url)
+    try:
+        async with db.engine.connect() as connection:
+            return await connection.run_sync(inspect_with)
+    finally:
+        await db.close()
+
+
+async def test_0003_keeps_calls_and_downgrades_cleanly(db_url: str) -> None:
+    await upgrade(db_url, "0002")
+    db = Database(db_url)
+    try:
+        async with db.engine.begin() as connection:
+            start = T0.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else T0
+            await connection.execute(text(CALL_0002), {"start": start})
+        await upgrade(db_url)
+        old = await CallRepository(db.sessions).get("before-0003")
+    finally:
+        await db.close()
+
+    assert await current_revision(db_url) == "0003"
+    assert old is not None and (old.vip, old.blacklisted, old.abandoned) == (False, False, False)
+    assert (old.queue, old.wait_seconds, old.escalation_step) == (None, None, None)
+
+    await downgrade(db_url, "0002")
+    assert await current_revision(db_url) == "0002"
+    assert not await _run(db_url, _tables) & ACD_TABLES
+    assert not await _run(db_url, _call_columns) & ROUTING_COLUMNS
+
+    await upgrade(db_url)
+    assert await _run(db_url, _schema_diff) == []
+
+
+async def test_routing_facts_are_stored_and_listed(database: Database) -> None:
+    calls = CallRepository(database.sessions)
+    queued = record(
+        queue="vip", wait_seconds=31, vip=True, escalation_step="relax-level", blacklisted=True
+    )
+    abandoned = record("1763859600.8", answer_time=None, abandoned=True, agent_extension=None)
+
+    await calls.save(queued)
+    await calls.save(abandoned)
+
+    assert await calls.get(queued.linkedid) == queued
+    assert await calls.get(abandoned.linkedid) == abandoned
+    listed = {item.linkedid: item for item in await calls.list()}
+    assert listed[queued.linkedid].escalation_step == "relax-level"
+    assert listed[abandoned.linkedid].abandoned is True
+
+
+async def test_spooled_cdrs_keep_their_routing_facts(database: Database, tmp_path: Path) -> None:
+    spool = CdrSpool(tmp_path / "spool")
+    queued = record(
+        "spooled.1",
+        queue="claims",
+        wait_seconds=64,
+        escalation_step="any-agent-with-language",
+        vip=True,
+    )
+    spool.put(queued)
+    before_0003 = json.loads(record("spooled.2").to_json())
+    for name in ROUTING_COLUMNS:
+        del before_0003[name]  # as a controller of revision 0002 spooled it
+    (tmp_path / "spool" / "spooled.2.json").write_text(json.dumps(before_0003))
+    calls = CallRepository(database.sessions)
+
+    assert await CdrWriter(calls, spool).replay_once() == 2
+
+    assert await calls.get("spooled.1") == queued
+    assert await calls.get("spooled.2") == record("spooled.2")
+    assert spool.pending() == []

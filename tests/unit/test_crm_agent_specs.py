@@ -1,0 +1,122 @@
+"""The rules an agent's data must keep before the CRM stores it (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from crm_bridge.agent_specs import (
+    UNSET,
+    AgentChanges,
+    NewAgent,
+    agent_changes,
+    checked_changes,
+    checked_new_agent,
+    new_agent,
+)
+from crm_bridge.errors import InvalidAgentError
+
+pytestmark = pytest.mark.unit
+
+
+def body(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "extension": "8101",
+        "name": " 王晓 ",
+        "password": "s3cret-pass",
+        "languages": ["zh", "en", "zh"],
+        "team": "claims",
+        "skills": {"claims": 4, "vip": 1},
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_full_body_becomes_a_normalised_new_agent() -> None:
+    agent = new_agent(body(wrapup_seconds=20, role="supervisor"))
+    assert agent == NewAgent(
+        extension="8101",
+        name="王晓",
+        password="s3cret-pass",
+        languages=("zh", "en"),
+        team="claims",
+        role="supervisor",
+        wrapup_seconds=20,
+        skills={"claims": 4, "vip": 1},
+    )
+    assert "s3cret" not in repr(agent)
+
+
+def test_defaults_role_agent_no_skills_and_the_acds_wrapup() -> None:
+    agent = new_agent({k: v for k, v in body().items() if k != "skills"})
+    assert (agent.role, agent.wrapup_seconds, dict(agent.skills)) == ("agent", None, {})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("extension", "80a1"),
+        ("extension", "8"),
+        ("extension", 8101),
+        ("name", "   "),
+        ("name", "x" * 101),
+        ("password", "short"),
+        ("languages", []),
+        ("languages", ["fr"]),
+        ("languages", "zh"),
+        ("languages", [["zh"]]),
+        ("team", ""),
+        ("role", "boss"),
+        ("role", {"agent": 1}),
+        ("wrapup_seconds", -1),
+        ("wrapup_seconds", 3601),
+        ("wrapup_seconds", True),
+        ("wrapup_seconds", "15"),
+        ("skills", {"claims": 0}),
+        ("skills", {"claims": 6}),
+        ("skills", {"claims": "3"}),
+        ("skills", {"claims": True}),
+        ("skills", {"Claims": 3}),
+        ("skills", ["claims"]),
+    ],
+)
+def test_each_broken_rule_is_refused_with_a_stable_code(field: str, value: object) -> None:
+    with pytest.raises(InvalidAgentError) as caught:
+        new_agent(body(**{field: value}))
+    assert caught.value.code == "invalid-agent"
+    assert field in str(caught.value)
+
+
+def test_missing_and_unknown_fields_are_refused() -> None:
+    with pytest.raises(InvalidAgentError, match="missing password"):
+        new_agent({k: v for k, v in body().items() if k != "password"})
+    with pytest.raises(InvalidAgentError, match="unknown field"):
+        new_agent(body(sip_secret="mine"))
+
+
+def test_a_patch_changes_only_what_it_names() -> None:
+    changes = agent_changes({"skills": {"vip": 5}, "wrapup_seconds": None})
+    assert changes == AgentChanges(skills={"vip": 5}, wrapup_seconds=None)
+    assert agent_changes({"team": "vip"}).wrapup_seconds is UNSET
+    assert agent_changes({}).is_empty()
+    assert not changes.is_empty()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"extension": "8102"}, {"skills": {"vip": 9}}, {"name": None}, {"colour": "blue"}],
+)
+def test_a_bad_patch_is_refused(data: dict[str, Any]) -> None:
+    with pytest.raises(InvalidAgentError):
+        agent_changes(data)
+
+
+def test_objects_built_in_code_go_through_the_same_rules() -> None:
+    good = NewAgent("8102", "Ann ", "password1", ("en",), "sales", skills={"sales": 3})
+    assert checked_new_agent(good).name == "Ann"
+    with pytest.raises(InvalidAgentError):
+        checked_new_agent(NewAgent("8102", "Ann", "password1", ("en",), "sales", skills={"x": 7}))
+    assert checked_changes(AgentChanges(wrapup_seconds=None)) == AgentChanges(wrapup_seconds=None)
+    with pytest.raises(InvalidAgentError):
+        checked_changes(AgentChanges(languages=("de",)))

@@ -201,6 +201,18 @@ class LiveState:
             args=[self._channel, ext, profile_to_json(profile)],
         )
 
+    async def drop_agent(self, extension: str) -> None:
+        """Forget an agent deleted from the CRM (their status, profile and any lease)."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(
+                redis_keys.acd_agent(extension, self._prefix),
+                redis_keys.acd_profile(extension, self._prefix),
+            )
+            pipe.srem(self._agents, extension)
+            pipe.srem(redis_keys.acd_logged_in(self._prefix), extension)
+            pipe.zrem(self._leases, extension)
+            await pipe.execute()
+
     async def profile(self, extension: str) -> AgentProfile | None:
         raw = await self._redis.get(redis_keys.acd_profile(extension, self._prefix))
         return None if raw is None else profile_from_json(_text(raw))

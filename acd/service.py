@@ -225,6 +225,24 @@ class Acd:
             raise UnknownAgentError(extension, "no such agent")
         return await self.live.status(extension)
 
+    async def resync(self, live_endpoints: set[str], live_calls: set[str]) -> None:
+        """After (re)connecting to Asterisk: an agent on a call Asterisk no longer has is off
+        it, and a caller no longer there has left the line (events missed while away)."""
+        for status in await self.live.agents():
+            self.dispatcher.note_status(status)
+            if status.state is AgentState.ON_CALL and status.extension not in live_endpoints:
+                log.warning("agent=%s on a call Asterisk no longer has", status.extension)
+                await self.agent_hung_up(status.extension, status.call_id)
+        for call in await self.live.waiting_calls():
+            if not call.callback and call.call_id not in live_calls:
+                await self.caller_left(call.call_id)
+
+    async def forget(self, extension: str) -> None:
+        """The agent was deleted from the CRM."""
+        await self.live.drop_agent(extension)
+        self.dispatcher.statuses.pop(extension, None)
+        self.dispatcher.index.drop_profile(extension)
+
     # ---- the tick ------------------------------------------------------------------------
     async def tick(self) -> None:
         """Leases a dead controller left, wrap-ups that are over, calls whose escalation

@@ -80,6 +80,13 @@ class AcdCalls:
         text = announcement(
             joined.position, joined.ewt_seconds, language, callback=joined.offer_callback
         )
+        log.info(
+            "call=%s queue=%s waits: position=%d ewt=%.0fs",
+            linkedid,
+            joined.call.queue,
+            joined.position,
+            joined.ewt_seconds,
+        )
         if await self._say(channel, language, text, keys="1") == "1":
             await self._callback(channel, linkedid, language)
 
@@ -94,6 +101,7 @@ class AcdCalls:
         text = announcement(
             place.position, place.ewt_seconds, language, callback=place.offer_callback
         )
+        log.info("call=%s position=%d ewt=%.0fs", linkedid, place.position, place.ewt_seconds)
         if await self._say(channel, language, text, keys="1") == "1":
             await self._callback(channel, linkedid, language)
 

@@ -8,7 +8,8 @@ import re
 
 from acd.service import Acd
 from ivr_acd import names
-from ivr_acd.asterisk.events import AmiEvent, DialEnd, Hangup
+from ivr_acd.asterisk.ami import AmiClient, AmiError
+from ivr_acd.asterisk.events import AmiConnected, AmiEvent, DialEnd, Hangup
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +28,27 @@ def call_of(linkedid: str) -> str:
 
 
 class AcdEvents:
-    def __init__(self, acd: Acd) -> None:
+    def __init__(self, acd: Acd, ami: AmiClient) -> None:
         self.acd = acd
+        self.ami = ami
 
     def is_agent(self, endpoint: str) -> bool:
         return endpoint in self.acd.dispatcher.index.profiles
 
+    async def resync(self) -> None:
+        try:
+            channels = await self.ami.action_list("CoreShowChannels")
+        except AmiError as exc:
+            log.warning("ACD resync failed: %s", exc)
+            return
+        endpoints = {endpoint_of(c.get("Channel", "")) for c in channels}
+        calls = {c.get("Linkedid", "") for c in channels}
+        await self.acd.resync(endpoints - {""}, calls)
+
     async def apply(self, event: AmiEvent) -> None:
-        if isinstance(event, DialEnd):
+        if isinstance(event, AmiConnected):
+            await self.resync()
+        elif isinstance(event, DialEnd):
             agent = endpoint_of(event.dest_channel)
             if agent and self.is_agent(agent):
                 await self.acd.agent_dial_ended(agent, call_of(event.linkedid), event.dial_status)

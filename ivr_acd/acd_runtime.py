@@ -185,8 +185,11 @@ class AcdRuntime:
             ],
         }
 
-    async def agents_changed(self, _extension: str) -> None:
-        """The CRM's agents changed: refresh the profiles everywhere."""
-        for profile in await self.profiles():
+    async def agents_changed(self, extension: str) -> None:
+        """The CRM's agents changed: refresh the profiles everywhere; forget a deleted one."""
+        profiles = await self.profiles()
+        for profile in profiles:
             await self.acd.live.put_profile(profile)
             self.acd.dispatcher.index.put_profile(profile)
+        if extension not in {p.extension for p in profiles}:
+            await self.acd.forget(extension)

@@ -181,7 +181,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             provisioner=Provisioner(settings, acd.agents, ami),
             tasks=set(),
         )
-        controller.recorder.listeners.append(AcdEvents(acd.acd).apply)
+        controller.recorder.listeners.append(AcdEvents(acd.acd, ami).apply)
         stack.push_async_callback(ami.close)
         ami.start()
         controller.spawn(controller.recorder.consume_events(), "ami-events")

@@ -6,6 +6,7 @@ summary of the call detail records."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -38,7 +39,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         4,
         "English, verifies field agent FA100234 (genuine), back, 0 for a person",
     ),
-    Scenario("13800138001", ("1", "0"), 5, "VIP, Mandarin, then 0 for a person"),
+    Scenario("13800138001", ("1", "0"), 5, "VIP (account manager 8005), Mandarin, 0 for a person"),
     Scenario("13800138002", (), 0, "hangs up during the language prompt"),
     Scenario(
         "13800138005",
@@ -153,11 +154,15 @@ def _handoffs(handoffs: Mapping[str, Handoff | None]) -> list[str]:
 
 def _summary(records: Sequence[CallRecord]) -> str:
     lines = [
-        f"{'caller':<13} {'lang':<4} {'ivr path':<72} {'agent':<6} {'dur':>4} {'bill':>4} cause"
+        f"{'caller':<13} {'lang':<4} {'ivr path':<58} {'queue':<11} {'vip':<3} "
+        f"{'step':<11} {'wait':>4} {'agent':<6} {'dur':>4} {'bill':>4} cause"
     ]
     for r in sorted(records, key=lambda r: r.start_time):
+        wait = "-" if r.wait_seconds is None else str(r.wait_seconds)
         lines.append(
-            f"{r.caller_number:<13} {r.language or '-':<4} {r.ivr_path[:72]:<72} "
+            f"{r.caller_number:<13} {r.language or '-':<4} {r.ivr_path[:58]:<58} "
+            f"{r.queue or '-':<11} {'yes' if r.vip else '-':<3} "
+            f"{(r.escalation_step or '-')[:11]:<11} {wait:>4} "
             f"{r.agent_extension or '-':<6} {r.duration:>4} {r.billsec:>4} "
             f"{r.hangup_cause_text or r.hangup_cause}"
         )
@@ -169,6 +174,31 @@ def _summary(records: Sequence[CallRecord]) -> str:
         f"{len(records) - len(answered)} | billable seconds with agents {talk}"
     )
     return "\n".join(lines)
+
+
+def _experts(records: Sequence[CallRecord], skills: Mapping[str, Mapping[str, int]]) -> list[str]:
+    lines = ["", "VIP callers and the seats they reached:"]
+    for r in records:
+        if r.vip and r.agent_extension:
+            levels = skills.get(r.agent_extension, {})
+            shown = ", ".join(f"{k} {v}" for k, v in sorted(levels.items()))
+            lines.append(f"  {r.caller_number} -> agent {r.agent_extension} ({shown})")
+    return lines
+
+
+def _live(snapshot: Mapping[str, object]) -> list[str]:
+    lines = ["", "Live statistics (GET /api/v1/queues):"]
+    queues = snapshot.get("queues", [])
+    for q in queues if isinstance(queues, list) else []:
+        lines.append(
+            f"  queue {q['queue']:<11} offered {q['offered']:>3} answered {q['answered']:>3} "
+            f"abandoned {q['abandoned']:>3} ASA {q['asa_seconds']:>5.1f} s "
+            f"service level {q['service_level']:.0%} abandon rate {q['abandon_rate']:.0%}"
+        )
+    agents = snapshot.get("agents", [])
+    states = [f"{a['extension']} {a['state']}" for a in agents] if isinstance(agents, list) else []
+    lines.append("  agents: " + ", ".join(states))
+    return lines
 
 
 async def _wait_for_cdrs(
@@ -202,11 +232,18 @@ async def run_demo(settings: Settings, calls: int = 6) -> int:
                 f"API http://{settings.web.host}:{settings.web.port}/api/v1",
             )
             domain = f"127.0.0.1:{settings.asterisk.sip_port}"
-            agents = await _register_agents(pool, phones, domain, 3)
+            agents = await _register_agents(pool, phones, domain, 6)
+            profiles = {p.extension: p for p in await controller.acd.profiles()}
+            for agent in agents:
+                await controller.acd.login(agent.name[6:])
             _say(
                 started,
-                f"{len(agents)} simulated agents registered: "
-                + ", ".join(a.name[6:] for a in agents),
+                f"{len(agents)} simulated agents registered and logged in: "
+                + "; ".join(
+                    f"{a.name[6:]} "
+                    + ",".join(f"{k}{v}" for k, v in profiles[a.name[6:]].skills.items())
+                    for a in agents
+                ),
             )
             loops = [asyncio.create_task(_agent_loop(a, started)) for a in agents]
             chosen = [SCENARIOS[i % len(SCENARIOS)] for i in range(calls)]
@@ -222,11 +259,18 @@ async def run_demo(settings: Settings, calls: int = 6) -> int:
                 r.linkedid: await controller.ivr.handoffs.get(r.linkedid)
                 for r in records[: len(chosen)]
             }
+            snapshot = await controller.acd.snapshot()
             for task in loops:
                 task.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
+            for agent in agents:
+                with contextlib.suppress(Exception):
+                    await controller.acd.logout(agent.name[6:])
         print("\nCall detail records (from the CRM):")
         print(_summary(records[: len(chosen)]))
+        skills = {e: p.skills for e, p in profiles.items()}
+        print("\n".join(_experts(records[: len(chosen)], skills)))
+        print("\n".join(_live(snapshot)))
         print("\n".join(_handoffs(handoffs)))
         ok = len(records) - before >= len(chosen)
     finally:

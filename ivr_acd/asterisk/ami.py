@@ -34,6 +34,11 @@ def _headers(message: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in dict(message).items()}
 
 
+# The event classes the engine reads (calls, CDRs, CEL, user events, boot): not `dialplan`,
+# whose Newexten/VarSet flood under load would delay everything else.
+EVENT_CLASSES = "system,call,cdr,cel,user"
+
+
 class AmiClient:
     def __init__(
         self,
@@ -43,8 +48,10 @@ class AmiClient:
         secret: str,
         *,
         action_timeout: float = 10.0,
+        events: str = EVENT_CLASSES,
     ) -> None:
         self._config = {"host": host, "port": port, "username": username, "secret": secret}
+        self._events = events
         self._action_timeout = action_timeout
         self.events: asyncio.Queue[AmiEvent] = asyncio.Queue()
         self._ready = asyncio.Event()
@@ -58,7 +65,7 @@ class AmiClient:
         """Start connecting in the background; reconnects forever until :meth:`close`."""
         self._manager = Manager(
             loop=asyncio.get_running_loop(),
-            events="on",
+            events=self._events,
             ping_delay=5,
             ping_interval=5,
             reconnect_timeout=1,

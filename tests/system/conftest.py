@@ -26,6 +26,7 @@ from ivr_acd.stack import BackgroundController, prepare_crm, settings_env
 
 HOTLINE = "4008001000"
 RING_SECONDS = 8  # ring-no-answer
+DIRECT_LINE = "4008001009"  # skips the IVR: straight to the ACD, skill service
 # The ACD's timers, short enough for tests: escalation steps, the account manager's window.
 ACD_TEST_SETTINGS = {
     "announce_every": 10,
@@ -51,6 +52,7 @@ def _test_settings(state_dir: Path) -> Settings:
                 "rtp_start": 30000,
                 "rtp_end": 30999,
                 "agent_ring_seconds": RING_SECONDS,
+                "direct_lines": {DIRECT_LINE: "service"},
             },
             agi={"port": 24573},
             web={"port": 28080},
@@ -115,7 +117,7 @@ class Stack:
             aiohttp.ClientSession() as session,
             session.request(method, f"{self.api}{path}", json=body, headers=headers) as resp,
         ):
-            return resp.status, await resp.json()
+            return resp.status, (await resp.json() if resp.status != 204 else None)
 
     async def agent_action(self, extension: str, action: str, **body: Any) -> dict[str, Any]:
         status, answer = await self.send("POST", f"/agents/{extension}/{action}", body or None)
@@ -162,6 +164,21 @@ def utc_now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+async def _clear_redis_namespace(settings: Settings) -> None:
+    import redis.asyncio as aioredis
+
+    from ivr_acd import redis_keys
+
+    client = aioredis.from_url(settings.redis.url)
+    try:
+        prefix = redis_keys.prefix_for(settings.sandbox.instance)
+        keys = [key async for key in client.scan_iter(f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
 @pytest.fixture(scope="session")
 async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     settings = _test_settings(tmp_path_factory.mktemp("stack"))
@@ -178,6 +195,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     pool = PhonePool(rtp_base=41000)
     the_stack = Stack(settings, sandbox, controller, phones, pool, ami)
     try:
+        await _clear_redis_namespace(settings)  # no agent state or line left by an earlier run
         await ami.wait_ready(10)
         await the_stack.start_controller()
         yield the_stack

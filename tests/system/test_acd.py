@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -55,6 +56,7 @@ class Floor:
             await self.phones[extension].wait_incoming(seconds)
 
     async def reset(self) -> None:
+        await eventually(self._nobody_waiting, 15, "no caller left in line")
         for extension in ("8001", *FLOOR):
             with contextlib.suppress(AssertionError):
                 await eventually(
@@ -65,6 +67,10 @@ class Floor:
         for extension, fields in self.saved.items():
             await self.stack.send("PATCH", f"/agents/{extension}", fields)
         self.saved.clear()
+
+    async def _nobody_waiting(self) -> bool:
+        status, body = await self.stack.get("/queues")
+        return status == 200 and not body["waiting"]
 
     async def _idle(self, extension: str) -> bool:
         return (await self.state(extension))["state"] not in ("reserved", "on-call")
@@ -290,3 +296,117 @@ async def test_a_callback_keeps_the_callers_place(stack: Stack, floor: Floor) ->
         await second.close()
     finally:
         await carrier_pool.close()
+
+
+async def test_waiting_callers_hear_their_place_in_line(stack: Stack, floor: Floor) -> None:
+    first, first_call = await stack.dial("13800138000", ENGLISH_PERSON)  # nobody logged in
+    await asyncio.sleep(2)
+    second, second_call = await stack.dial("13800138003", ENGLISH_PERSON)
+    await eventually(
+        lambda: _logged(stack, "waits: position=2 ewt="), 15, "the second caller told their place"
+    )
+    # every announce_every seconds (10 in the tests) they hear it again, still waiting
+    await eventually(lambda: _announced_again(stack), 25, "the place announced again")
+    assert first_call.state == "CONFIRMED" and second_call.state == "CONFIRMED"
+    for phone, call in ((first, first_call), (second, second_call)):
+        await call.hangup()
+        await call.wait_state("DISCONNECTED", 10)
+        await phone.close()
+
+
+async def test_a_blacklisted_number_is_turned_away_and_flagged(stack: Stack, floor: Floor) -> None:
+    await floor.login("8004")
+    since = utc_now_iso()
+    caller, call = await stack.dial("13900000666", ENGLISH_PERSON)  # policy: reject
+    await call.wait_state("DISCONNECTED", 30)
+    await floor.no_ring("8004", 1)
+    record = await stack.cdr("13900000666", since)
+    assert record.blacklisted and record.agent_extension is None
+    await caller.close()
+
+
+async def test_an_agent_added_through_the_api_can_register_and_take_calls_at_once(
+    stack: Stack, floor: Floor
+) -> None:
+    status, body = await stack.send(
+        "POST",
+        "/agents",
+        {
+            "extension": "8010",
+            "name": "New Hire",
+            "password": "welcome-8010",
+            "languages": ["en", "zh"],
+            "team": "service",
+            "skills": {"service": 2},
+        },
+    )
+    assert status == 201, body
+    try:
+        secret = await _sip_secret(stack, "8010")
+        phone = await stack.pool.add_phone("new-8010", "8010", secret, stack.domain)
+        assert await phone.register() == 200  # provisioned live: no Asterisk restart
+        await stack.agent_action("8010", "login")
+        caller, _call = await stack.dial("13800138000", ENGLISH_PERSON)
+        ring = await phone.wait_incoming(20)
+        await talk(ring, 0.5)
+        await ring.hangup()
+        await eventually(lambda: _state_is(floor, "8010", "ready"), 10, "8010 off the phone")
+        await stack.agent_action("8010", "logout")
+        await phone.close()
+        await caller.close()
+    finally:
+        await stack.send("DELETE", "/agents/8010")
+
+
+async def test_a_pause_reason_survives_a_controller_restart_and_a_redis_loss(
+    stack: Stack, floor: Floor
+) -> None:
+    await floor.login("8004")
+    await stack.agent_action("8004", "pause", reason="training")
+    await stack.controller.stop()
+    await stack.start_controller()
+    await eventually(lambda: _paused_for(floor, "8004", "training"), 10, "pause kept")
+    await stack.controller.stop()
+    await _forget_acd_state(stack)  # as if Redis restarted empty
+    await stack.start_controller()
+    await eventually(lambda: _paused_for(floor, "8004", "training"), 10, "pause restored")
+
+
+async def _paused_for(floor: Floor, extension: str, reason: str) -> bool:
+    state = await floor.state(extension)
+    return (state["state"], state["reason"]) == ("paused", reason)
+
+
+async def _forget_acd_state(stack: Stack) -> None:
+    import redis.asyncio as aioredis
+
+    from ivr_acd import redis_keys
+
+    client = aioredis.from_url(stack.settings.redis.url)
+    try:
+        prefix = redis_keys.prefix_for(stack.settings.sandbox.instance)
+        keys = [key async for key in client.scan_iter(f"{prefix}:acd:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+async def _sip_secret(stack: Stack, extension: str) -> str:
+    from crm_bridge.db import Database
+    from crm_bridge.repositories import AgentRepository
+
+    database = Database(stack.settings.database_url)
+    try:
+        phones = await AgentRepository(database.sessions).list_provisioned()
+    finally:
+        await database.close()
+    return next(p.sip_secret for p in phones if p.extension == extension)
+
+
+async def _announced_again(stack: Stack) -> bool:
+    return re.search(r"call=\S+ position=2 ewt=", stack.controller_log()) is not None
+
+
+async def _logged(stack: Stack, text: str) -> bool:
+    return text in stack.controller_log()

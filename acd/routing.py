@@ -1,14 +1,13 @@
-"""The ACD's routing decisions, pure (no I/O, no clock, no global state): which agent takes a
-call, which call an agent takes.
+"""The ACD's routing decisions, pure (no I/O, clock or global state): which agent takes a call,
+which call an agent takes.
 
-Who qualifies for a call at ``now`` (``requirements`` then ``qualifies``):
-  - the agent speaks the call's language and is not in ``call.excluded`` (rang, no answer);
-  - standard call: level >= 1 in every intent skill; VIP call: level >= ``vip_min_level`` in
-    every intent skill, or the ``vip_skill`` at any level;
-  - the escalation steps the call's wait (now - enqueued_at) has reached apply cumulatively
-    (``step_in_force``): the latest ``min_level`` lowers the required level (never raises it),
-    ``any_skill_with_language`` lets every agent with the language qualify, ``offer_callback``
-    changes nobody's qualification (the caller is offered a callback).
+Who qualifies for a call at ``now`` (``requirements``, then ``qualifies``): an agent who speaks
+its language and is not in ``call.excluded`` (rang, no answer), with level >= 1 in every intent
+skill (standard call), or >= ``vip_min_level`` in every intent skill or the ``vip_skill`` at any
+level (VIP call; an intent naming the vip skill makes it an ordinary intent skill). The steps
+the wait (now - enqueued_at) has reached apply cumulatively (``step_in_force``): the latest
+``min_level`` lowers the level asked (never raises it), ``any_skill_with_language`` lets every
+agent with the language qualify, ``offer_callback`` changes nobody's qualification.
 
 Account manager (AM): a READY AM who qualifies always gets the call; while the wait is under
 ``account_manager_seconds``, a logged-in qualified AM who is not READY is waited for.
@@ -23,26 +22,26 @@ Agent for a call (``choose_agent``): the READY qualified agent with the smallest
     caller). Without surplus: AM, best fit, longest idle. With it: AM, fewest other skills
     (scarce experts stay free), best fit, longest idle.
 
-Call for an agent (``choose_call``): among the waiting calls the agent qualifies for at ``now``,
-the smallest key (is not one of this agent's AM calls, virtual enqueue time, enqueued_at,
-call_id) where virtual enqueue time = enqueued_at - (vip_priority if VIP else 0): a VIP call
-is ``vip_priority`` seconds of waiting ahead, so a standard call that has waited that much
-longer ties with it (and wins the tie, being older). Calls waiting for another agent as their
-AM (see above) are skipped.
+Call for an agent (``choose_call``): of the waiting calls the agent qualifies for at ``now`` and
+that are not waiting for another AM (see above), the smallest key (is not one of this agent's
+AM calls, virtual enqueue time, enqueued_at, call_id), virtual enqueue time = enqueued_at -
+(vip_priority if VIP else 0): a standard call that has waited vip_priority seconds longer than
+a VIP call ties with it (and wins the tie, being older).
 
-``choose_agent`` and ``choose_call`` read a ``RoutingIndex`` (acd.skill_index); the ``_by_scan``
-twins decide the same by scanning everything: the index's reference in tests and bench."""
+``choose_agent``/``choose_call`` read a ``RoutingIndex`` (acd.skill_index); the ``_by_scan``
+twins scan everything instead: the reference in tests and bench."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import accumulate, repeat
 from math import inf
 from typing import NamedTuple
 
 from acd.model import AgentProfile, WaitingCall
-from acd.skill_index import NO_SKILL, Entry, RoutingIndex, first_of, longest_idle
+from acd.skill_index import NO_SKILL, CallList, Entry, RoutingIndex, first_taken
 
 
 @dataclass(frozen=True)
@@ -71,6 +70,7 @@ class RoutingPolicy:
     steps: tuple[EscalationStep, ...] = DEFAULT_STEPS  # after step 0, "initial"
     in_force: tuple[EscalationStep, ...] = field(init=False, repr=False, compare=False)
     afters: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    vip_waits: tuple[float, ...] = field(init=False, repr=False, compare=False)  # see _wait_for
 
     def __post_init__(self) -> None:
         afters = [step.after_seconds for step in self.steps]
@@ -78,20 +78,25 @@ class RoutingPolicy:
             raise ValueError("escalation steps need after_seconds > 0, in ascending order")
         if self.vip_min_level < 1:
             raise ValueError("vip_min_level must be at least 1")
-        in_force = [INITIAL_STEP]  # each step with the earlier steps' relaxations folded in
-        for step in self.steps:
-            was = in_force[-1]
-            in_force.append(
-                replace(
-                    step,
-                    min_level=was.min_level if step.min_level is None else step.min_level,
-                    any_skill_with_language=was.any_skill_with_language
-                    or step.any_skill_with_language,
-                    offer_callback=was.offer_callback or step.offer_callback,
-                )
-            )
-        object.__setattr__(self, "in_force", tuple(in_force))
+        in_force = tuple(accumulate(self.steps, _fold, initial=INITIAL_STEP))
+        object.__setattr__(self, "in_force", in_force)
         object.__setattr__(self, "afters", tuple(step.after_seconds for step in in_force))
+        waits = tuple(_wait_for(in_force, level) for level in range(self.vip_min_level))
+        object.__setattr__(self, "vip_waits", waits)
+
+
+def _wait_for(in_force: tuple[EscalationStep, ...], level: int) -> float:
+    """Wait after which level ``level`` does for a VIP call (level 0: any agent; inf: never)."""
+    lower = [s for s in in_force if s.min_level is not None and s.min_level <= level]
+    anyone = [s for s in in_force if s.any_skill_with_language]
+    return min((step.after_seconds for step in (*lower, *anyone)), default=inf)
+
+
+def _fold(was: EscalationStep, step: EscalationStep) -> EscalationStep:  # keep was's relaxations
+    level = was.min_level if step.min_level is None else step.min_level
+    anyone = was.any_skill_with_language or step.any_skill_with_language
+    callback = was.offer_callback or step.offer_callback
+    return replace(step, min_level=level, any_skill_with_language=anyone, offer_callback=callback)
 
 
 class Requirements(NamedTuple):
@@ -122,12 +127,11 @@ class CallChoice:
 
 AgentKey = tuple[bool, int, int, float, str]
 CallKey = tuple[bool, float, float, str]
-CallSource = tuple[float, int, float, Sequence[Entry], float]
+ByCount = Mapping[int, Sequence[Entry]]  # number of skills -> READY agents
 
 
 def step_in_force(call: WaitingCall, now: float, policy: RoutingPolicy) -> EscalationStep:
-    """The latest step the call's wait has reached (``INITIAL_STEP`` before the first), with
-    ``min_level``, ``any_skill_with_language`` and ``offer_callback`` of earlier steps kept."""
+    """The latest step the call's wait has reached, with the earlier steps' relaxations kept."""
     reached = bisect_right(policy.afters, now - call.enqueued_at)
     return policy.in_force[max(1, reached) - 1]
 
@@ -140,44 +144,40 @@ def requirements(call: WaitingCall, now: float, policy: RoutingPolicy) -> Requir
     step = step_in_force(call, now, policy)
     base = policy.vip_min_level if call.vip else 1
     level = base if step.min_level is None else min(base, step.min_level)
-    vip_skill = policy.vip_skill if call.vip else ""
+    vip_skill = policy.vip_skill if call.vip and policy.vip_skill not in call.skills else ""
     intent = call.skills if len(call.skills) < 2 else tuple(dict.fromkeys(call.skills))
-    needed = (*intent, vip_skill) if vip_skill and vip_skill not in intent else intent
+    needed = (*intent, vip_skill) if vip_skill else intent
     is_open = step.any_skill_with_language or not intent
     return Requirements(call, step, level, vip_skill, intent, needed, is_open)
 
 
 def _by_skills(profile: AgentProfile, req: Requirements) -> bool:
-    skills = profile.skills
-    if req.vip_skill and req.vip_skill in skills:
-        return True
-    return all(skills.get(skill, 0) >= req.min_level for skill in req.intent)
+    skills, level = profile.skills, req.min_level
+    vip = bool(req.vip_skill) and req.vip_skill in skills
+    return vip or all(skills.get(skill, 0) >= level for skill in req.intent)
 
 
 def qualifies(profile: AgentProfile, req: Requirements) -> bool:
-    call = req.call
-    if profile.extension in call.excluded or call.language not in profile.languages:
-        return False
-    return req.open or _by_skills(profile, req)
-
-
-def fit(profile: AgentProfile, req: Requirements) -> int:
-    if not _by_skills(profile, req):
-        return 0
-    return sum(profile.skills.get(skill, 0) for skill in req.intent)
-
-
-def other_skills(profile: AgentProfile, req: Requirements) -> int:
-    return sum(1 for skill in profile.skills if skill not in req.needed)
+    return agent_key(profile, 0.0, req, False) is not None
 
 
 def agent_key(
     profile: AgentProfile, idle_since: float, req: Requirements, surplus: bool
-) -> AgentKey:
-    """The documented order: the smallest key gets the call."""
-    cost = other_skills(profile, req) if surplus else 0
-    is_am = profile.extension == req.call.account_manager
-    return (not is_am, cost, -fit(profile, req), idle_since, profile.extension)
+) -> AgentKey | None:
+    """The documented order (the smallest key wins); None: the agent does not qualify."""
+    call, skills = req.call, profile.skills
+    if profile.extension in call.excluded or call.language not in profile.languages:
+        return None
+    skilled = _by_skills(profile, req)
+    if not (skilled or req.open):
+        return None
+    fit = sum(map(skills.get, req.intent, repeat(0))) if skilled else 0
+    cost = _others(profile, req) if surplus else 0
+    return (profile.extension != call.account_manager, cost, -fit, idle_since, profile.extension)
+
+
+def _others(profile: AgentProfile, req: Requirements) -> int:
+    return len(profile.skills) - len(profile.skills.keys() & req.needed)
 
 
 class _Moment(NamedTuple):  # what a decision reads besides the index
@@ -223,131 +223,78 @@ def choose_agent(
     manager = _manager_choice(req, index.ready, _Moment(now, policy, logged_in, index.profiles))
     if manager is not None:
         return manager
-    search = _fewest_others if _in_surplus(index, req, waiting) else _best_fit
-    best = search(index, req)
+    best = (_fewest_others if _in_surplus(index, req, waiting) else _best_fit)(index, req)
     return AgentChoice(None if best is None else best[4], req.step)
 
 
 def _in_surplus(index: RoutingIndex, req: Requirements, waiting: int) -> bool:
-    call = req.call
+    call, level, vip = req.call, req.min_level, req.vip_skill
     if req.open:
         return index.count_speaking(call.language, call.excluded) > waiting
-    rarest = min((index.holders(s, call.language) for s in req.intent), key=len)
-    vips = index.holders(req.vip_skill, call.language).keys() if req.vip_skill else set()
-    if len(rarest) + len(vips) <= waiting:
-        return False
-    profiles = index.profiles
-    found = {ext for ext in rarest if _by_skills(profiles[ext], req)} | vips
-    return len(found - call.excluded) > waiting
-
-
-def _best_of(
-    index: RoutingIndex, req: Requirements, agents: set[str], surplus: bool
-) -> AgentKey | None:
-    if not agents:
-        return None
-    profiles, ready = index.profiles, index.ready
-    keys = (_weigh(profiles[ext], ready[ext], req, surplus) for ext in agents)
-    return min(filter(None, keys), default=None)
-
-
-def _weigh(
-    profile: AgentProfile, idle_since: float, req: Requirements, surplus: bool
-) -> AgentKey | None:
-    """``agent_key`` for an agent who qualifies, None for one who does not, in one pass."""
-    call, skills = req.call, profile.skills
-    if profile.extension in call.excluded or call.language not in profile.languages:
-        return None
-    skilled = _by_skills(profile, req)
-    if not (skilled or req.open):
-        return None
-    fit = sum(skills.get(skill, 0) for skill in req.intent) if skilled else 0
-    cost = sum(1 for skill in skills if skill not in req.needed) if surplus else 0
-    return (profile.extension != call.account_manager, cost, -fit, idle_since, profile.extension)
-
-
-def _single_fit(req: Requirements, skill: str, level: int) -> int | None:
-    """The fit of an agent who has ``skill`` at ``level`` and none of the call's other needed
-    skills; None when such an agent does not qualify."""
-    if skill == req.vip_skill:
-        return 0
-    if len(req.intent) == 1 and level >= req.min_level:
-        return level
-    return 0 if req.open else None
+    return (
+        index.count_skilled(req.intent, level, vip, call.language, call.excluded, waiting) > waiting
+    )
 
 
 def _best_fit(index: RoutingIndex, req: Requirements) -> AgentKey | None:
-    """No surplus. Of the agents with one needed skill, one per bucket (its longest idle), and
-    only for a single intent skill, top level down, can have a fit above 0; agents with two
-    needed skills or more are few: weighed, highest possible fit first."""
-    call = req.call
+    """No surplus. Of agents with one needed skill only those of a single intent skill can have
+    a fit above 0 (top level down); agents with several are few: weighed one by one."""
+    call, best = req.call, None
     multi = index.sharing(req.needed, call.language)
     skip = call.excluded | multi
-    best = _best_multi(index, req, multi, _best_single(index, req, skip))
+    if len(req.intent) == 1:
+        top = index.top_level_longest_idle(req.intent[0], call.language, req.min_level, skip)
+        best = None if top is None else (True, 0, -top[0], *top[1])
+    best = _best_multi(index, req, multi, best, False)
     if best is not None and best[2] < 0:
         return best
     if req.open:  # everybody left has fit 0: the longest idle wins
         found = index.first_speaking(call.language, call.excluded)
     else:  # VIP agents with none of the intent skills
-        by_level = index.ready_by_level(req.vip_skill, call.language)
-        found = longest_idle((b for by_count in by_level.values() for b in by_count.values()), skip)
+        found = index.longest_idle_with(req.vip_skill, call.language, skip)
     return best if found is None else _min(best, (True, 0, 0, *found))
 
 
-def _best_single(index: RoutingIndex, req: Requirements, skip: Container[str]) -> AgentKey | None:
-    if len(req.intent) != 1:
-        return None
-    by_level = index.ready_by_level(req.intent[0], req.call.language)
-    for level in sorted(by_level, reverse=True):
-        found = longest_idle(by_level[level].values(), skip) if level >= req.min_level else None
-        if found is not None:
-            return (True, 0, -level, *found)
-    return None
-
-
 def _best_multi(
-    index: RoutingIndex, req: Requirements, multi: set[str], best: AgentKey | None
+    index: RoutingIndex, req: Requirements, multi: set[str], best: AgentKey | None, surplus: bool
 ) -> AgentKey | None:
-    holders = [index.holders(skill, req.call.language) for skill in req.intent]
-    ceilings = sorted(((sum(h.get(e, 0) for h in holders), e) for e in multi), reverse=True)
+    """Weigh agents with several needed skills in order of the best key they could have (their
+    other skills, the sum of their levels), until one could not beat the best so far."""
     profiles, ready = index.profiles, index.ready
-    for ceiling, ext in ceilings:
-        if best is not None and ceiling < -best[2]:
+    sums = index.level_sums(multi, req.intent, req.call.language)
+    bounds = sorted((_others(profiles[e], req) if surplus else 0, -sums[e], e) for e in multi)
+    for others, ceiling, ext in bounds:
+        if best is not None and (others, ceiling) > best[1:3]:
             break
-        key = _weigh(profiles[ext], ready[ext], req, False)
+        key = agent_key(profiles[ext], ready[ext], req, surplus)
         best = best if key is None else _min(best, key)
     return best
 
 
 def _fewest_others(index: RoutingIndex, req: Requirements) -> AgentKey | None:
-    """Surplus. By number of skills, fewest first: an agent with ``count`` skills and one
-    needed skill has count - 1 other skills, one with none of them (open calls only) count."""
+    """Surplus: agents with several needed skills one by one, the others by number of skills."""
     call = req.call
     multi = index.sharing(req.needed, call.language)
-    best, skip = _best_of(index, req, multi, True), call.excluded | multi
-    singles = _singles(index, req)
-    for count in index.skill_counts():
-        if best is not None and count - 1 > best[1]:
-            break
-        for single, by_count in singles:
-            found = first_of(by_count.get(count, ()), skip)
-            best = best if found is None else _min(best, (True, count - 1, -single, *found))
-        if req.open:
-            found = index.first_without(call.language, count, req.needed, call.excluded)
-            best = best if found is None else _min(best, (True, count, 0, *found))
-    return best
+    best = _best_multi(index, req, multi, None, True)
+    most = inf if best is None else best[1]
+    alone = call.excluded if req.open else None  # agents with none of the needed skills
+    found = index.fewest_skills(
+        _singles(index, req), call.language, call.excluded | multi, req.needed, alone, most
+    )
+    return best if found is None else _min(best, (True, *found))
 
 
-def _singles(
-    index: RoutingIndex, req: Requirements
-) -> list[tuple[int, Mapping[int, Sequence[Entry]]]]:
-    """(fit, agents by number of skills) of every bucket whose single-skill agents qualify."""
-    found = []
+def _singles(index: RoutingIndex, req: Requirements) -> list[tuple[int, ByCount]]:
+    """(fit, agents by number of skills) of the agents who qualify with one needed skill: with
+    the vip skill, or any skill of an open call (fit 0); with the single intent skill at a
+    level it qualifies at (fit: the level; such agents of an open call are listed twice)."""
+    language, found = req.call.language, []
     for skill in req.needed:
-        for level, by_count in index.ready_by_level(skill, req.call.language).items():
-            fit = _single_fit(req, skill, level)
-            if fit is not None:
-                found.append((fit, by_count))
+        if skill == req.vip_skill or req.open:
+            found.append((0, index.ready_by_count(skill, language)))
+        if req.intent == (skill,):
+            by_level = index.ready_by_level(skill, language).items()
+            found += [(level, agents) for level, agents in by_level if level >= req.min_level]
     return found
 
 
@@ -370,9 +317,9 @@ def choose_agent_by_scan(
     manager = _manager_choice(req, ready, _Moment(now, policy, logged_in, profiles))
     if manager is not None:
         return manager
-    qualified = [(profiles[e], idle) for e, idle in ready.items() if qualifies(profiles[e], req)]
-    surplus = len(qualified) > waiting
-    best = min((agent_key(p, idle, req, surplus) for p, idle in qualified), default=None)
+    surplus = sum(1 for ext in ready if qualifies(profiles[ext], req)) > waiting
+    keys = filter(None, (agent_key(profiles[e], i, req, surplus) for e, i in ready.items()))
+    best = min(keys, default=None)
     return AgentChoice(None if best is None else best[4], req.step)
 
 
@@ -392,8 +339,7 @@ def _call_key(call: WaitingCall, extension: str, policy: RoutingPolicy) -> CallK
 def _call_choice(key: CallKey | None, calls: Mapping[str, WaitingCall], at: _Moment) -> CallChoice:
     if key is None:
         return CallChoice(None)
-    step = step_in_force(calls[key[3]], at.now, at.policy)
-    return CallChoice(key[3], step, account_manager=not key[0])
+    return CallChoice(key[3], step_in_force(calls[key[3]], at.now, at.policy), not key[0])
 
 
 def choose_call(
@@ -411,44 +357,28 @@ def choose_call(
     at, calls = _Moment(now, policy, logged_in, index.profiles), index.calls
     managed = (calls[call_id] for call_id in index.calls_managed_by(extension))
     mine = [_call_key(c, extension, policy) for c in managed if _takes(profile, c, at)]
-    best = min(mine, default=None) or _best_queued(index, profile, at)
-    return _call_choice(best, calls, at)
+    if mine:
+        return _call_choice(min(mine), calls, at)
+    found = first_taken(_call_lists(index, profile, at), lambda c: _takes(profile, calls[c], at))
+    return _call_choice(None if found is None else (True, *found), calls, at)
 
 
-def _call_sources(index: RoutingIndex, profile: AgentProfile, at: _Moment) -> list[CallSource]:
-    """(virtual time of the first call, n, offset to virtual time, calls by enqueued_at, last
-    enqueued_at worth looking at), for every non-empty list the agent could take calls from."""
-    policy = at.policy
-    any_after = next((s.after_seconds for s in policy.in_force if s.any_skill_with_language), inf)
-    lists: list[tuple[float, Sequence[Entry], float]] = []
+def _call_lists(index: RoutingIndex, profile: AgentProfile, at: _Moment) -> list[CallList]:
+    """(offset to virtual time, calls by enqueued_at, last enqueued_at worth looking at) of
+    every non-empty list the agent could take a call from."""
+    policy, lists = at.policy, []
+    vip_route = bool(policy.vip_skill) and policy.vip_skill in profile.skills
+    levels = {**profile.skills, NO_SKILL: policy.vip_min_level}  # NO_SKILL: no level asked
     for language in profile.languages:
-        for vip in (True, False):
-            offset = policy.vip_priority if vip else 0.0
-            lists += [
-                (offset, index.calls_needing(s, language, vip), inf)
-                for s in (*profile.skills, NO_SKILL)
-            ]
-            lists.append((offset, index.calls_speaking(language, vip), at.now - any_after))
-        if policy.vip_skill and policy.vip_skill in profile.skills:
-            lists.append((policy.vip_priority, index.calls_speaking(language, True), inf))
-    found = [(e[0][0] - off, n, off, e, last) for n, (off, e, last) in enumerate(lists) if e]
-    return sorted(found)
-
-
-def _best_queued(index: RoutingIndex, profile: AgentProfile, at: _Moment) -> CallKey | None:
-    """Lists in order of their first call: once a list starts after the best, so do the rest."""
-    calls, best = index.calls, None
-    for first, _, offset, entries, last in _call_sources(index, profile, at):
-        if best is not None and first > best[1]:
-            break
-        for enqueued_at, call_id in entries:
-            key = (True, enqueued_at - offset, enqueued_at, call_id)
-            if enqueued_at > last or (best is not None and key >= best):
-                break
-            if _takes(profile, calls[call_id], at):
-                best = key
-                break
-    return best
+        for vip, offset in ((True, policy.vip_priority), (False, 0.0)):
+            by_skill = index.calls_by_skill(language, vip)
+            for skill in by_skill.keys() & levels.keys():  # VIP calls: experts, then relaxed
+                level = levels[skill] if vip else policy.vip_min_level
+                wait = policy.vip_waits[level] if level < policy.vip_min_level else -inf
+                lists.append((offset, by_skill[skill], at.now - wait))
+            everyone = inf if vip and vip_route else at.now - policy.vip_waits[0]  # any skill
+            lists.append((offset, index.calls_speaking(language, vip), everyone))
+    return [(offset, entries, last) for offset, entries, last in lists if entries]
 
 
 def choose_call_by_scan(

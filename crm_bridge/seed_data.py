@@ -61,15 +61,33 @@ def cn_id(first17: str) -> str:
 
 
 AGENTS = (
-    AgentSeed("8001", "李明", ("zh",), "service", Role.AGENT, (("service", 4), ("sales", 2)), 15),
+    AgentSeed(
+        "8001",
+        "李明",
+        ("zh",),
+        "service",
+        Role.AGENT,
+        (("service", 4), ("sales", 2), ("auto", 2)),
+        15,
+    ),
     AgentSeed(
         "8002", "王静", ("zh", "en"), "service", Role.AGENT, (("service", 3), ("complaints", 4))
     ),
     AgentSeed(
-        "8003", "张磊", ("zh",), "collections", Role.AGENT, (("collections", 5), ("service", 2))
+        "8003",
+        "张磊",
+        ("zh", "en"),
+        "collections",
+        Role.AGENT,
+        (("collections", 5), ("service", 2)),
     ),
     AgentSeed(
-        "8004", "Sarah Wong", ("en", "zh"), "service", Role.AGENT, (("service", 4), ("sales", 3))
+        "8004",
+        "Sarah Wong",
+        ("en", "zh"),
+        "service",
+        Role.AGENT,
+        (("service", 4), ("sales", 3), ("auto", 3), ("health", 2)),
     ),
     AgentSeed(
         "8005",
@@ -77,11 +95,16 @@ AGENTS = (
         ("zh", "en"),
         "vip",
         Role.AGENT,
-        (("vip", 5), ("service", 5), ("sales", 4), ("complaints", 3)),
+        (("vip", 5), ("service", 5), ("sales", 4), ("complaints", 3), ("auto", 4), ("health", 4)),
         20,
     ),
     AgentSeed(
-        "8006", "赵刚", ("zh",), "vip", Role.AGENT, (("vip", 4), ("sales", 5), ("collections", 3))
+        "8006",
+        "赵刚",
+        ("zh",),
+        "vip",
+        Role.AGENT,
+        (("vip", 4), ("sales", 5), ("collections", 3), ("auto", 5), ("health", 4), ("accident", 4)),
     ),
     AgentSeed("9001", "刘建国", ("zh",), "service", Role.SUPERVISOR, (("complaints", 5),)),
     AgentSeed("9002", "Helen Zhou", ("en", "zh"), "vip", Role.SUPERVISOR, (("vip", 5),)),

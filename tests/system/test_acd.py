@@ -129,7 +129,8 @@ async def test_a_standard_caller_reaches_the_longest_idle_qualified_agent(
     stack: Stack, floor: Floor
 ) -> None:
     # equal fit (service 4) and equal other skills: only idle time tells them apart
-    await floor.change("8002", skills={"service": 4, "sales": 3}, languages=["zh", "en"])
+    same = {"service": 4, "sales": 3, "auto": 3, "health": 2}  # as 8004's
+    await floor.change("8002", skills=same, languages=["zh", "en"])
     await floor.login("8002", "8004")
     first, _call = await stack.dial("13800138000", ENGLISH_PERSON)
     ring = await floor.ring("8002")
@@ -173,13 +174,13 @@ async def test_no_expert_free_escalates_to_a_relaxed_level(stack: Stack, floor: 
 async def test_ring_no_answer_pauses_the_agent_and_the_call_goes_on(
     stack: Stack, floor: Floor
 ) -> None:
-    await floor.login("8004", "8002")
+    await floor.login("8002", "8004")  # 8002 first: fewer other skills (8004's stay free)
     caller, _call = await stack.dial("13800138000", ENGLISH_PERSON)
-    unanswered = await floor.ring("8004")
+    unanswered = await floor.ring("8002")
     started = time.monotonic()
-    ring = await floor.ring("8002", RING_SECONDS + 10)
+    ring = await floor.ring("8004", RING_SECONDS + 10)
     assert time.monotonic() - started >= RING_SECONDS - 1
-    state = await floor.state("8004")
+    state = await floor.state("8002")
     assert (state["state"], state["reason"]) == ("paused", "no-answer")
     await talk(ring)
     await ring.hangup()

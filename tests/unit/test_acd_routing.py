@@ -95,6 +95,19 @@ def test_the_vip_skill_qualifies_at_any_level():
     assert pick(index, call(vip=False), now=1.0) is None  # not for standard calls
 
 
+def test_an_intent_that_names_the_vip_skill_needs_the_expert_level_in_it():
+    index = index_of((agent("8003", {"vip": 2}), 10.0), (agent("8004", {"vip": 4}), 20.0))
+    assert pick(index, call(skills=("vip",), vip=True), now=21.0) == "8004"
+
+
+def test_an_intent_skill_named_twice_counts_once():
+    index = index_of(
+        (agent("8001", {"claims": 3, "motor": 1}), 10.0),
+        (agent("8002", {"claims": 2, "motor": 3}), 50.0),
+    )
+    assert pick(index, call(skills=("claims", "claims", "motor"))) == "8002"
+
+
 def test_a_standard_caller_reaches_the_longest_idle_qualified_agent():
     index = index_of(
         (agent("8001", {"claims": 3}), 50.0),

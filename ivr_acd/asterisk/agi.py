@@ -234,7 +234,7 @@ class FastAgiServer:
         try:
             await handler(channel)
         except AgiHangup:
-            log.info("call=%s caller hung up during the IVR", channel.uniqueid)
+            log.info("call=%s left the AGI session (hang-up or redirect)", channel.uniqueid)
         except AgiCommandError:
             log.exception("call=%s AGI command failed", channel.uniqueid)
         except Exception:

@@ -67,6 +67,7 @@ class Dispatcher:
         self.clock = clock
         self.index = RoutingIndex()
         self.statuses: dict[str, AgentStatus] = {}
+        self._timers: set[asyncio.Task[None]] = set()  # wrap-ups ending on time
         self._lock = asyncio.Lock()  # one decision at a time in this controller
 
     # ---- the mirror ----------------------------------------------------------------------
@@ -203,6 +204,21 @@ class Dispatcher:
                 await self.live.remove_call(offer.call.call_id)
                 await self.handle(offer.extension, sm.Withdraw(offer.call.call_id))
 
+    def _end_wrapup_at(self, effect: sm.ScheduleWrapUpEnd) -> None:
+        """End the wrap-up on time (the tick is the safety net, e.g. for another controller's
+        agents if this one dies)."""
+
+        async def later() -> None:
+            await asyncio.sleep(max(0.0, effect.at - self.clock()))
+            try:
+                await self.handle(effect.extension, sm.WrapUpEnded(effect.call_id))
+            except Exception:
+                log.exception("agent=%s wrap-up end failed", effect.extension)
+
+        task = asyncio.create_task(later(), name=f"wrapup-{effect.extension}")
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
     # ---- agent transitions ---------------------------------------------------------------
     async def handle(self, extension: str, event: sm.AgentEvent) -> sm.Transition:
         """Apply one agent event (CAS in Redis), log it, and offer a call if they are ready."""
@@ -214,6 +230,8 @@ class Dispatcher:
         for effect in result.effects:
             if isinstance(effect, sm.LogTransition):
                 log.info("%s", effect.line())
+            elif isinstance(effect, sm.ScheduleWrapUpEnd):
+                self._end_wrapup_at(effect)
         await self.journal.record(extension, result, now)
         if result.status.state is AgentState.READY:
             await self.offer_waiting(extension)

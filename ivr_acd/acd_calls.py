@@ -14,7 +14,7 @@ from acd.model import AgentStatus, WaitingCall
 from acd.queue_experience import announcement, blacklist_message, callback_confirmation
 from acd.requirements import CallerFacts, admit
 from acd.service import Acd
-from crm_bridge.repositories import CustomerRepository
+from crm_bridge.customer_cache import CustomerLookup
 from ivr.handoff import Handoff
 from ivr.prompts import PromptStore
 from ivr_acd import names
@@ -40,43 +40,46 @@ def cdr_routing_vars(call: WaitingCall, step: str, now: float) -> dict[str, str]
 @dataclass
 class AcdCalls:
     acd: Acd
-    customers: CustomerRepository
+    customers: CustomerLookup
     prompts: PromptStore
     settings: AcdSettings
 
     # ---- acd-enqueue ---------------------------------------------------------------------
     async def enqueue(self, channel: AgiChannel) -> None:
-        linkedid = await channel.get_variable("CHANNEL(linkedid)") or channel.uniqueid
-        handoff = await _handoff(channel)
-        rang = await channel.get_variable(names.VAR_ACD_AGENT) or ""
-        dial_status = (await channel.get_variable("DIALSTATUS") or "") if rang else ""
-        facts = await self._facts(channel.caller_number, linkedid)
+        # the dialplan passes linkedid, the agent just rung and DIALSTATUS as arguments
+        linkedid = channel.arg(1) or channel.uniqueid
+        rang = channel.arg(2)
+        dial_status = channel.arg(3) if rang else ""
+        facts = asyncio.ensure_future(self._facts(channel.caller_number, linkedid))
+        handoff = await _handoff(channel)  # meanwhile the CRM answers
         admission = admit(
             call_id=linkedid,
             channel=channel.channel,
             caller_number=channel.caller_number,
             handoff=handoff,
-            facts=facts,
+            facts=await facts,
             now=time.time(),
             default_skill=self.settings.default_skill,
             blacklist_policy=self.settings.blacklist_policy.value,
         )
-        if admission.blacklisted:
-            await channel.set_variable(names.CDR_ACD_BLACKLISTED, "1")
         language = _language(handoff.language)
         if admission.call is None:
             log.info("call=%s caller=%s blacklisted: turned away", linkedid, channel.caller_number)
+            await channel.set_variable(names.CDR_ACD_BLACKLISTED, "1")
             await self._say(channel, language, blacklist_message(language))
             await channel.set_variable(names.VAR_ACD_NEXT, names.NEXT_HANGUP)
             return
         joined = await self.acd.join(admission.call, rang=rang, dial_status=dial_status)
-        await _set_all(channel, cdr_routing_vars(joined.call, joined.step, time.time()))
+        variables = {
+            **cdr_routing_vars(joined.call, joined.step, time.time()),
+            names.VAR_ACD_AGENT: joined.agent,
+            names.VAR_ACD_NEXT: names.ACD_DELIVER if joined.agent else names.ACD_WAIT,
+        }
+        if admission.blacklisted:
+            variables[names.CDR_ACD_BLACKLISTED] = "1"
+        await channel.set_variables(variables)
         if joined.agent:
-            await channel.set_variable(names.VAR_ACD_AGENT, joined.agent)
-            await channel.set_variable(names.VAR_ACD_NEXT, names.ACD_DELIVER)
             return
-        await channel.set_variable(names.VAR_ACD_AGENT, "")
-        await channel.set_variable(names.VAR_ACD_NEXT, names.ACD_WAIT)
         text = announcement(
             joined.position, joined.ewt_seconds, language, callback=joined.offer_callback
         )
@@ -229,11 +232,6 @@ async def _handoff(channel: AgiChannel) -> Handoff:
 
 def _language(value: str | None) -> Language:
     return cast(Language, value) if value in ("zh", "en") else "zh"
-
-
-async def _set_all(channel: AgiChannel, variables: dict[str, str]) -> None:
-    for name, value in variables.items():
-        await channel.set_variable(name, value)
 
 
 def _agent_state_sentence(status: AgentStatus) -> str:

@@ -23,6 +23,7 @@ from acd.live_calls import LiveCallStore
 from crm_bridge.api import ApiDeps, build_api
 from crm_bridge.callback_repository import CallbackRepository
 from crm_bridge.cdr_writer import CdrWriter
+from crm_bridge.customer_cache import CachedCustomers
 from crm_bridge.db import Database
 from crm_bridge.migrate import upgrade_when_reachable
 from crm_bridge.repositories import (
@@ -144,6 +145,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         log.info("%d prompt(s) ready in %s", warmed, host_dir)
         calls = CallRepository(database.sessions)
         customers = CustomerRepository(database.sessions)
+        callers = CachedCustomers(customers)  # the IVR and the ACD look up the same caller
         spool = CdrSpool(settings.spool_dir)
         ast = settings.asterisk
         ami = AmiClient(
@@ -169,7 +171,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             ivr=IvrCalls(
                 tree=tree,
                 prompts=prompts,
-                customers=customers,
+                customers=callers,
                 services=_services(settings, database),
                 flows=FLOWS,
                 handoffs=HandoffStore(redis, redis_keys.prefix_for(settings.sandbox.instance)),
@@ -177,7 +179,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
                 listen_seconds=settings.speech.listen_seconds,
             ),
             acd=acd,
-            acd_calls=AcdCalls(acd.acd, customers, prompts, settings.acd),
+            acd_calls=AcdCalls(acd.acd, callers, prompts, settings.acd),
             provisioner=Provisioner(settings, acd.agents, ami),
             tasks=set(),
         )

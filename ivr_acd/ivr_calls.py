@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from redis.exceptions import RedisError
 
 from acd.handoffs import HandoffStore
-from crm_bridge.repositories import CustomerProfile, CustomerRepository
+from crm_bridge.customer_cache import CustomerLookup
+from crm_bridge.repositories import CustomerProfile
 from ivr.caller import CallerIO, Listener
 from ivr.flows.context import Flow, FlowContext, Services
 from ivr.handoff import Handoff
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 class IvrCalls:
     tree: MenuTree
     prompts: PromptStore
-    customers: CustomerRepository
+    customers: CustomerLookup
     services: Services
     flows: Mapping[str, Flow]
     handoffs: HandoffStore

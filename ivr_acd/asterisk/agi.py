@@ -65,6 +65,10 @@ class AgiChannel:
     def route(self) -> str:
         return self.headers.get("agi_network_script", "")
 
+    def arg(self, n: int) -> str:
+        """The dialplan's n-th argument to AGI() (1-based), "" when absent."""
+        return self.headers.get(f"agi_arg_{n}", "")
+
     async def run(self, command: str) -> AgiResult:
         if self.hung_up:
             raise AgiHangup(command)
@@ -101,6 +105,14 @@ class AgiChannel:
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         await self.run(f'SET VARIABLE {name} "{escaped}"')
 
+    async def set_variables(self, variables: Mapping[str, str]) -> None:
+        """Several variables in one round trip (MSet) when no value needs quoting."""
+        if all(_plain(v) for v in variables.values()):
+            await self.exec("MSet", ",".join(f"{k}={v}" for k, v in variables.items()))
+            return
+        for name, value in variables.items():
+            await self.set_variable(name, value)
+
     async def get_variable(self, name: str) -> str | None:
         res = await self.run(f"GET VARIABLE {name}")
         return res.data if res.result == "1" else None
@@ -135,6 +147,10 @@ class AgiChannel:
 
     async def verbose(self, message: str, level: int = 3) -> None:
         await self.run(f'VERBOSE "{message}" {level}')
+
+
+def _plain(value: str) -> bool:
+    return not any(c in value for c in ',"\\|()$\n')
 
 
 Handler = Callable[[AgiChannel], Awaitable[None]]

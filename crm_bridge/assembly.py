@@ -14,6 +14,7 @@ from typing import Any
 
 from crm_bridge.records import CallRecord
 from ivr_acd.asterisk.events import AmiEvent, CdrRecord, CelEvent, Hangup, Newchannel
+from ivr_acd.names import CALLBACK_SUFFIX
 
 # Q.850 cause texts as Asterisk prints them, for records rebuilt from the journal.
 CAUSE_TEXT: dict[int, str] = {
@@ -131,10 +132,12 @@ def assemble(facts: CallFacts, now: datetime) -> CallRecord:
     duration = sum(s.duration for s in leg) if leg else int((end - start).total_seconds())
     did = _last_nonempty([s.ivr_did for s in facts.segments]) or facts.exten
     language = _last_nonempty([s.ivr_language for s in facts.segments])
+    callback = facts.linkedid.endswith(CALLBACK_SUFFIX)  # the number called is the customer's
+    caller = (leg[0].source if leg else "") or facts.caller_number
     return CallRecord(
         linkedid=facts.linkedid,
-        direction="inbound",
-        caller_number=(leg[0].source if leg else "") or facts.caller_number,
+        direction="outbound" if callback else "inbound",
+        caller_number=(did or caller) if callback else caller,
         did=did or "",
         start_time=start,
         answer_time=min(answers) if answers else None,

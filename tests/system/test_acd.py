@@ -272,6 +272,8 @@ async def test_a_callback_keeps_the_callers_place(stack: Stack, floor: Floor) ->
     await carrier.register()
     try:
         first, first_call = await stack.dial("13800138000", ENGLISH_PERSON)  # nobody logged in
+        await asyncio.sleep(1)
+        since = utc_now_iso()  # after the waiting call began: only the callback's record is newer
         await asyncio.sleep(3)
         await first_call.dtmf("1")  # call me back
         await first_call.wait_state("DISCONNECTED", 20)
@@ -293,6 +295,9 @@ async def test_a_callback_keeps_the_callers_place(stack: Stack, floor: Floor) ->
         status, body = await stack.get("/callbacks?kind=requested")
         assert status == 200, body
         assert any(c["caller_number"] == "13800138000" for c in body["callbacks"]), body
+        callback = await stack.cdr("13800138000", since)  # the callback's own record
+        assert (callback.direction, callback.agent_extension) == ("outbound", "8004")
+        assert callback.ivr_path == "callback" and callback.linkedid.endswith("-cb")
         await first.close()
         await second.close()
     finally:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -20,14 +18,13 @@ from crm_bridge.cdr_writer import CdrWriter
 from crm_bridge.db import Database
 from crm_bridge.migrate import current_revision, downgrade, upgrade
 from crm_bridge.models import Base
-from crm_bridge.records import CallRecord
 from crm_bridge.repositories import CallRepository
 from crm_bridge.spool import CdrSpool
+from tests.call_records import T0, call_record
 
 pytestmark = pytest.mark.integration
 
 T = TypeVar("T")
-T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 ACD_TABLES = {"agent_state_log", "agent_presence", "callbacks"}
 ROUTING_COLUMNS = {"queue", "wait_seconds", "vip", "escalation_step", "blacklisted", "abandoned"}
 CALL_0002 = (
@@ -38,25 +35,7 @@ CALL_0002 = (
 )
 
 
-def record(linkedid: str = "1763859600.7", **changes: Any) -> CallRecord:
-    base = CallRecord(
-        linkedid=linkedid,
-        direction="inbound",
-        caller_number="13800138000",
-        did="4008001000",
-        start_time=T0,
-        answer_time=T0 + timedelta(seconds=40),
-        end_time=T0 + timedelta(seconds=300),
-        duration=300,
-        billsec=260,
-        disposition="ANSWERED",
-        hangup_cause=16,
-        hangup_cause_text="Normal Clearing",
-        language="zh",
-        ivr_path="language:1>main:0>agents",
-        agent_extension="8001",
-    )
-    return replace(base, **changes)
+record = call_record
 
 
 def _tables(connection: Connection) -> set[str]:

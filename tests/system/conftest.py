@@ -164,7 +164,8 @@ def utc_now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-async def _clear_redis_namespace(settings: Settings) -> None:
+async def clear_redis(settings: Settings, pattern: str = "*") -> None:
+    """Delete this instance's Redis keys matching ``pattern`` (below the instance prefix)."""
     import redis.asyncio as aioredis
 
     from ivr_acd import redis_keys
@@ -172,7 +173,7 @@ async def _clear_redis_namespace(settings: Settings) -> None:
     client = aioredis.from_url(settings.redis.url)
     try:
         prefix = redis_keys.prefix_for(settings.sandbox.instance)
-        keys = [key async for key in client.scan_iter(f"{prefix}:*")]
+        keys = [key async for key in client.scan_iter(f"{prefix}:{pattern}")]
         if keys:
             await client.delete(*keys)
     finally:
@@ -195,7 +196,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     pool = PhonePool(rtp_base=41000)
     the_stack = Stack(settings, sandbox, controller, phones, pool, ami)
     try:
-        await _clear_redis_namespace(settings)  # no agent state or line left by an earlier run
+        await clear_redis(settings)  # no agent state or line left by an earlier run
         await ami.wait_ready(10)
         await the_stack.start_controller()
         yield the_stack

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ivr_acd.simulator import Call, Phone, PhonePool, PhoneTimeout
-from tests.system.conftest import RING_SECONDS, Stack, eventually, utc_now_iso
+from tests.system.conftest import RING_SECONDS, Stack, clear_redis, eventually, utc_now_iso
 
 pytestmark = pytest.mark.system
 
@@ -373,7 +373,7 @@ async def test_a_pause_reason_survives_a_controller_restart_and_a_redis_loss(
     await stack.start_controller()
     await eventually(lambda: _paused_for(floor, "8004", "training"), 10, "pause kept")
     await stack.controller.stop()
-    await _forget_acd_state(stack)  # as if Redis restarted empty
+    await clear_redis(stack.settings, "acd:*")  # as if Redis restarted empty
     await stack.start_controller()
     await eventually(lambda: _paused_for(floor, "8004", "training"), 10, "pause restored")
 
@@ -381,21 +381,6 @@ async def test_a_pause_reason_survives_a_controller_restart_and_a_redis_loss(
 async def _paused_for(floor: Floor, extension: str, reason: str) -> bool:
     state = await floor.state(extension)
     return (state["state"], state["reason"]) == ("paused", reason)
-
-
-async def _forget_acd_state(stack: Stack) -> None:
-    import redis.asyncio as aioredis
-
-    from ivr_acd import redis_keys
-
-    client = aioredis.from_url(stack.settings.redis.url)
-    try:
-        prefix = redis_keys.prefix_for(stack.settings.sandbox.instance)
-        keys = [key async for key in client.scan_iter(f"{prefix}:acd:*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
 
 
 async def _sip_secret(stack: Stack, extension: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,31 +24,12 @@ from crm_bridge.callback_repository import (
 from crm_bridge.errors import InvalidCallbackError, InvalidRecordError, InvalidStateRecordError
 from crm_bridge.records import CallRecord
 from crm_bridge.vocab import CallbackStatus
+from tests.call_records import T0, call_record
 
 pytestmark = pytest.mark.unit
 
-T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
-
-def record(**changes: Any) -> CallRecord:
-    base = CallRecord(
-        linkedid="1763859600.7",
-        direction="inbound",
-        caller_number="13800138000",
-        did="4008001000",
-        start_time=T0,
-        answer_time=T0 + timedelta(seconds=40),
-        end_time=T0 + timedelta(seconds=300),
-        duration=300,
-        billsec=260,
-        disposition="ANSWERED",
-        hangup_cause=16,
-        hangup_cause_text="Normal Clearing",
-        language="zh",
-        ivr_path="language:1>main:0>agents",
-        agent_extension="8001",
-    )
-    return replace(base, **changes)
+record = call_record
 
 
 def test_routing_facts_default_to_a_call_that_never_queued() -> None:

@@ -35,6 +35,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # python3: classic process AGI scripts (the pyst2 peer in bench/) run inside the sandbox too.
 PACKAGES = "asterisk,asterisk-core-sounds-en-wav,asterisk-moh-opsound-wav,python3"
 BUILD_MARKER = ".ivr-acd-sandbox"
+PORTS_WAIT = 5.0  # seconds a start waits for the ports of an Asterisk that is stopping
 
 
 class SandboxError(Exception):
@@ -202,7 +203,7 @@ class Sandbox:
             await self.stop()
         if fresh:
             shutil.rmtree(self.inside(self.paths.run).parent, ignore_errors=True)
-        self._check_ports_free()
+        await self._wait_ports_free()
         self.render(phones)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
@@ -244,34 +245,55 @@ class Sandbox:
                 await asyncio.sleep(0.05)
         self.pid_file.unlink(missing_ok=True)
 
-    def _check_ports_free(self) -> None:
+    async def _wait_ports_free(self, timeout: float = PORTS_WAIT) -> None:
+        """The instance's SIP and AMI ports, free within ``timeout`` (a stopping Asterisk
+        lets go of them last); still taken: another Asterisk or instance runs there."""
+        deadline = time.monotonic() + timeout
+        while (taken := self._taken_port()) is not None and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        if taken is not None:
+            raise SandboxError(
+                f"port {taken} is taken; another Asterisk or instance runs there "
+                f"(set IVR_ACD_ASTERISK__SIP_PORT / AMI_PORT)"
+            )
+
+    def _taken_port(self) -> int | None:
         ast = self.settings.asterisk
         for kind, port in ((socket.SOCK_DGRAM, ast.sip_port), (socket.SOCK_STREAM, ast.ami_port)):
             with socket.socket(socket.AF_INET, kind) as probe:
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
                     probe.bind(("127.0.0.1", port))
-                except OSError as exc:
-                    raise SandboxError(
-                        f"port {port} is taken; another Asterisk or instance runs there "
-                        f"(set IVR_ACD_ASTERISK__SIP_PORT / AMI_PORT)"
-                    ) from exc
+                except OSError:
+                    return port
+        return None
 
 
 def process_alive(pid: int) -> bool:
+    """True while any thread of ``pid`` runs. A main thread that has exited shows as a zombie
+    while the other threads still shut down (and hold the process's ports): alive."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat.rsplit(")", 1)[1].split()[0] == "Z":
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            return False
-    return True
+    try:
+        states = [_task_state(task) for task in Path(f"/proc/{pid}/task").iterdir()]
+    except OSError:
+        return True
+    if any(state not in ("Z", "X", "") for state in states):
+        return True
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    return False
+
+
+def _task_state(task: Path) -> str:
+    try:
+        return (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""  # the thread is gone
 
 
 @contextlib.contextmanager

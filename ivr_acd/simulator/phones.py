@@ -14,6 +14,7 @@ import itertools
 import json
 import logging
 import sys
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -25,6 +26,7 @@ Json = dict[str, Any]
 DEFAULT_TIMEOUT = 10.0
 START_TIMEOUT = 15.0
 ACCOUNT_EVENTS = frozenset({"registered", "incoming"})
+LAST_WORDS = 40  # lines of a worker's stderr kept to say why it stopped
 
 
 class PhoneError(RuntimeError):
@@ -96,6 +98,16 @@ class PhoneWorker:
         self._pending: dict[int, asyncio.Future[Json]] = {}
         self._inboxes: dict[str, _Inbox] = {}
         self._ready: asyncio.Future[Json] | None = None
+        self._stderr: asyncio.Task[None] | None = None
+        self.last_words: deque[str] = deque(maxlen=LAST_WORDS)  # the worker's stderr, last lines
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._proc is None else self._proc.pid
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.returncode is None
 
     async def start(self) -> Self:
         self._proc = await asyncio.create_subprocess_exec(
@@ -105,10 +117,12 @@ class PhoneWorker:
             *self.args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
             limit=1 << 20,
         )
         self._ready = asyncio.get_running_loop().create_future()
         self._reader = asyncio.create_task(self._read(), name="phone-worker-reader")
+        self._stderr = asyncio.create_task(self._keep_stderr(), name="phone-worker-stderr")
         try:
             ready = await asyncio.wait_for(asyncio.shield(self._ready), START_TIMEOUT)
         except TimeoutError:
@@ -128,7 +142,7 @@ class PhoneWorker:
     async def request(self, cmd: str, timeout_s: float = DEFAULT_TIMEOUT, **args: Any) -> Json:
         """Send one command and return its reply; an error reply raises :class:`PhoneError`."""
         if self._proc is None or self._proc.stdin is None or self._proc.returncode is not None:
-            raise PhoneError(f"worker is not running (command {cmd})")
+            raise PhoneError(f"worker is not running (command {cmd}){self._epitaph()}")
         request_id = next(self._ids)
         future: asyncio.Future[Json] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
@@ -163,21 +177,28 @@ class PhoneWorker:
         display_name: str | None = None,
     ) -> Phone:
         """Create an account; it starts registering at once when ``register``."""
-        await self.request(
-            "add_account",
-            name=name,
-            username=username,
-            password=password,
-            domain=domain,
-            register=register,
-            auto_answer_ms=auto_answer_ms,
-            reject_code=reject_code,
-            from_user=from_user,
-            display_name=display_name,
-        )
-        phone = Phone(self, name, domain)
+        account: Json = {
+            "name": name,
+            "username": username,
+            "password": password,
+            "domain": domain,
+            "register": register,
+            "auto_answer_ms": auto_answer_ms,
+            "reject_code": reject_code,
+            "from_user": from_user,
+            "display_name": display_name,
+        }
+        await self.request("add_account", **account)
+        phone = Phone(self, name, domain, account)
         self.phones[name] = phone
         return phone
+
+    async def adopt(self, phone: Phone) -> None:
+        """Carry ``phone`` (of a worker that died) on this worker: its account is created
+        again here and the same ``Phone`` object now speaks through this worker."""
+        await self.request("add_account", **phone.account)
+        phone.rebind(self)
+        self.phones[phone.name] = phone
 
     async def close(self) -> None:
         """Ask the worker to end (EOF), then terminate it if it lingers."""
@@ -190,11 +211,12 @@ class PhoneWorker:
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-            self._reader = None
+        for task in (self._reader, self._stderr):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._reader = self._stderr = None
         self._fail_pending("worker closed")
 
     async def _read(self) -> None:
@@ -207,7 +229,22 @@ class PhoneWorker:
                 log.warning("phone worker wrote a non-protocol line: %r", line[:200])
                 continue
             self._dispatch(message)
-        self._fail_pending("worker exited")
+        if self._proc is not None:  # not closed by us: it died
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._proc.wait(), 2.0)
+            log.warning("phone worker exited%s", self._epitaph())
+        self._fail_pending(f"worker exited{self._epitaph()}")
+
+    async def _keep_stderr(self) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        while line := await self._proc.stderr.readline():
+            self.last_words.append(line.decode(errors="replace").rstrip())
+            log.debug("phone worker: %s", self.last_words[-1])
+
+    def _epitaph(self) -> str:
+        code = None if self._proc is None else self._proc.returncode
+        words = " | ".join(list(self.last_words)[-8:])
+        return f"; exit code {code}" + (f"; its last words: {words}" if words else "")
 
     def _dispatch(self, message: Json) -> None:
         if "id" in message:
@@ -238,13 +275,21 @@ class PhoneWorker:
 class Phone:
     """One SIP account on a worker: an agent's, a supervisor's or a caller's phone."""
 
-    def __init__(self, worker: PhoneWorker, name: str, domain: str) -> None:
+    def __init__(self, worker: PhoneWorker, name: str, domain: str, account: Json) -> None:
         self.worker = worker
         self.name = name
         self.domain = domain
+        self.account = account  # as given to add_account
         self.registration_code: int | None = None
         self._inbox = worker.inbox(f"acct:{name}")
         self._incoming: list[Json] = []
+
+    def rebind(self, worker: PhoneWorker) -> None:
+        """Speak through ``worker`` from now on (see :meth:`PhoneWorker.adopt`)."""
+        self.worker = worker
+        self.registration_code = None
+        self._inbox = worker.inbox(f"acct:{self.name}")
+        self._incoming.clear()
 
     async def register(self, timeout_s: float = DEFAULT_TIMEOUT) -> int:
         """Wait for the registration result; a non-2xx code raises :class:`PhoneError`."""

@@ -58,6 +58,22 @@ class PhonePool:
                 return worker.phones[name]
         raise KeyError(name)
 
+    async def revive(self) -> list[Phone]:
+        """Replace every worker that died by a new one (same RTP ports) carrying the same
+        phones; returns the phones moved (those that register start registering again)."""
+        moved: list[Phone] = []
+        async with self._lock:
+            for at, worker in enumerate(self.workers):
+                if worker.alive:
+                    continue
+                await worker.close()
+                fresh = await self._start_worker(at)
+                for phone in list(worker.phones.values()):
+                    await fresh.adopt(phone)
+                    moved.append(phone)
+                self.workers[at] = fresh
+        return moved
+
     async def close(self) -> None:
         workers, self.workers = self.workers, []
         await asyncio.gather(*(worker.close() for worker in workers))
@@ -66,10 +82,13 @@ class PhonePool:
         for worker in self.workers:
             if len(worker.phones) < self.accounts_per_worker:
                 return worker
-        rtp_port = self.rtp_base + len(self.workers) * self.rtp_span
+        worker = await self._start_worker(len(self.workers))
+        self.workers.append(worker)
+        return worker
+
+    async def _start_worker(self, at: int) -> PhoneWorker:
+        rtp_port = self.rtp_base + at * self.rtp_span
         worker = PhoneWorker(
             rtp_port=rtp_port, max_calls=self.calls_per_worker, log_level=self.log_level
         )
-        await worker.start()
-        self.workers.append(worker)
-        return worker
+        return await worker.start()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import Settings, load_settings
 from ivr_acd.simulator import Call, Phone, PhonePool
 from ivr_acd.stack import BackgroundController, prepare_crm, settings_env
+
+log = logging.getLogger(__name__)
 
 HOTLINE = "4008001000"
 RING_SECONDS = 8  # ring-no-answer
@@ -205,6 +208,37 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         await ami.close()
         await controller.stop()
         await sandbox.stop()
+
+
+@pytest.fixture(autouse=True)
+async def healthy_stack(request: pytest.FixtureRequest) -> None:
+    """Before each test that uses the stack: whatever an earlier test broke (an Asterisk that
+    died or stopped answering, a phone worker that died, a stopped controller) is restored, so
+    one failure stays one failure. Every repair is logged as a warning."""
+    if "stack" not in request.fixturenames:
+        return
+    stack: Stack = request.getfixturevalue("stack")
+    if not await _asterisk_answers(stack):
+        log.warning("repairing the stack: Asterisk does not answer; restarting it")
+        await stack.sandbox.stop()
+        await stack.sandbox.start(stack.phones)
+        await stack.ami.wait_ready(15)
+    for phone in await stack.pool.revive():
+        log.warning("repairing the stack: phone %s moved off a dead worker", phone.name)
+        if phone.account["register"]:
+            await phone.register(15)
+    if stack.controller.pid() is None:
+        log.warning("repairing the stack: the controller is down; starting it")
+        await stack.start_controller()
+
+
+async def _asterisk_answers(stack: Stack) -> bool:
+    if stack.sandbox.pid() is None:
+        return False
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(stack.ami.action("Ping"), 5)
+        return True
+    return False
 
 
 GENERALIST = {

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from ivr_acd.simulator import Phone, PhoneError
-from tests.system.conftest import Stack
+from tests.system.conftest import Stack, eventually
 
 pytestmark = pytest.mark.system
 
@@ -46,4 +48,27 @@ async def test_agent_calls_agent_with_audio_both_ways_and_busy_is_reported(
     with pytest.raises(PhoneError):
         await rejected.wait_state("CONFIRMED", 10)
     for phone in (a, b, busy):
+        await phone.close()
+
+
+async def test_phones_of_a_worker_that_died_move_to_a_new_worker_and_work(stack: Stack) -> None:
+    a = await _agent(stack, "8002")
+    b = await _agent(stack, "8003", auto_answer_ms=200)
+    dead = b.worker
+    assert dead.pid is not None
+    os.kill(dead.pid, signal.SIGKILL)
+
+    async def gone() -> bool:
+        return not dead.alive
+
+    await eventually(gone, 5, "the killed worker to be seen gone")
+    with pytest.raises(PhoneError, match=r"not running.*exit code -9"):
+        await dead.request("stats")
+    moved = await stack.pool.revive()
+    assert b in moved and b.worker is not dead and b.worker.alive
+    await b.register()
+    call = await a.call(f"sip:8003@{stack.domain}")
+    await call.wait_state("CONFIRMED", 10)
+    await call.hangup()
+    for phone in (a, b):
         await phone.close()

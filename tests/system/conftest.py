@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -44,21 +45,26 @@ ACD_TEST_SETTINGS = {
 }
 
 
+# IVR_ACD_TEST_SLOT=n (1-9) runs a second system tier beside the first on this machine: its
+# own sandbox instance (`test<n>`, so its own Redis keys) and ports.
+SLOT = int(os.environ.get("IVR_ACD_TEST_SLOT", "0"))
+
+
 def _test_settings(state_dir: Path) -> Settings:
     return with_secrets(
         load_settings(
             state_dir=state_dir,
-            sandbox={"instance": "test"},
+            sandbox={"instance": f"test{SLOT}" if SLOT else "test"},
             asterisk={
-                "sip_port": 25060,
-                "ami_port": 25038,
-                "rtp_start": 30000,
-                "rtp_end": 30999,
+                "sip_port": 25060 + 100 * SLOT,
+                "ami_port": 25038 + 100 * SLOT,
+                "rtp_start": 30000 + 1000 * SLOT,
+                "rtp_end": 30999 + 1000 * SLOT,
                 "agent_ring_seconds": RING_SECONDS,
                 "direct_lines": {DIRECT_LINE: "service"},
             },
-            agi={"port": 24573},
-            web={"port": 28080},
+            agi={"port": 24573 + 10 * SLOT},
+            web={"port": 28080 + 10 * SLOT},
             controller={"grace_period": 5.0, "cdr_settle": 0.5, "spool_replay_interval": 0.5},
             acd=ACD_TEST_SETTINGS,
         )
@@ -196,7 +202,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         "127.0.0.1", ast.ami_port, ast.ami_username, settings.secret(ast.ami_secret, "ami_secret")
     )
     ami.start()
-    pool = PhonePool(rtp_base=41000)
+    pool = PhonePool(rtp_base=41000 + 2000 * SLOT)
     the_stack = Stack(settings, sandbox, controller, phones, pool, ami)
     try:
         await clear_redis(settings)  # no agent state or line left by an earlier run

@@ -4,6 +4,7 @@ administration of agents (create, update, delete) that the REST API offers."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -89,12 +90,12 @@ class AgentRepository:
         return None if row is None else _profile(row)
 
     async def authenticate(self, extension: str, password: str) -> AgentProfile | None:
-        """The agent if ``password`` is their console password, else None."""
+        """The agent if ``password`` is their console password, else None. An unknown
+        extension costs one hash too, so the answer's timing does not tell it apart."""
         row = await self._load(extension)
-        if row is None:
-            return None
-        ok = await asyncio.to_thread(verify_password, password, row.password_hash)
-        return _profile(row) if ok else None
+        encoded = None if row is None else row.password_hash
+        ok = await asyncio.to_thread(_verify, password, encoded)
+        return _profile(row) if ok and row is not None else None
 
     async def set_password(self, extension: str, password: str) -> bool:
         """Store a new console password hash; False if there is no such agent."""
@@ -164,6 +165,17 @@ class AgentRepository:
         )
         async with self._sessions() as session:
             return await session.scalar(query)
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(SIP_SECRET_BYTES))
+
+
+def _verify(password: str, encoded: str | None) -> bool:
+    """``password`` against ``encoded``; None (no such agent) is checked against a decoy."""
+    matches = verify_password(password, _decoy_hash() if encoded is None else encoded)
+    return matches and encoded is not None
 
 
 def _profile(row: Agent) -> AgentProfile:

@@ -1,5 +1,14 @@
 """REST API under /api/v1 (aiohttp). Handlers parse, call one use case, serialise; errors carry
-stable codes and map to HTTP statuses in one table (``crm_bridge.api_core``)."""
+stable codes and map to HTTP statuses in one table (``crm_bridge.api_core``).
+
+Who may do what (``crm_bridge.auth``; a console session or the bearer token, which is admin):
+``/health`` and ``/openapi.json`` are open; ``/auth/login`` needs the credentials it checks;
+everything else needs a principal (401 ``unauthenticated`` without one). Reading calls, live
+calls, queues, callbacks and agents is for any principal, except that an agent's ``/calls``
+lists only the calls they answered (``agent=`` another extension is 403). An agent's state and
+state actions: ``Principal.may_act_for`` (the agent, their team's supervisors, admins; else
+403 ``forbidden``). Creating, changing and deleting agents: admin only. A password: admins for
+anyone, anyone for themselves with the current one (``crm_bridge.api_auth``)."""
 
 from __future__ import annotations
 
@@ -9,6 +18,9 @@ from typing import Any
 from aiohttp import web
 
 from crm_bridge.api_agents import acd_call, add_agent_routes
+from crm_bridge.api_auth import add_auth_routes, session_middleware
+from crm_bridge.api_campaigns import add_campaign_routes
+from crm_bridge.api_console import add_console_api_routes
 from crm_bridge.api_core import (
     API,
     DEPS,
@@ -21,19 +33,22 @@ from crm_bridge.api_core import (
     CallbackQuery,
     CallQuery,
     HealthCheck,
+    KpiQuery,
     LiveCalls,
     LiveCallView,
     QueueStats,
     choice_param,
     error_middleware,
     int_param,
-    require_token,
     time_param,
     unavailable,
 )
+from crm_bridge.api_kpis import add_kpi_routes
+from crm_bridge.api_spy import add_spy_routes
+from crm_bridge.auth import principal
 from crm_bridge.openapi import OPENAPI
 from crm_bridge.records import CallRecord
-from crm_bridge.vocab import CallbackKind, CallbackStatus
+from crm_bridge.vocab import CallbackKind, CallbackStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +64,7 @@ __all__ = [
     "CallQuery",
     "CallbackQuery",
     "HealthCheck",
+    "KpiQuery",
     "LiveCallView",
     "LiveCalls",
     "QueueStats",
@@ -63,8 +79,21 @@ def call_json(record: CallRecord) -> dict[str, Any]:
     return record.to_dict()
 
 
+def _agent_filter(request: web.Request) -> str | None:
+    """The ``agent`` whose calls to list; an agent's own extension, whatever they ask."""
+    found = principal(request)
+    agent = request.query.get("agent") or None
+    if agent is not None and not agent.isdigit():
+        raise ApiError("bad-request", "agent must be an extension (digits)")
+    if found.role is not Role.AGENT:
+        return agent
+    if agent not in (None, found.extension):
+        raise ApiError("forbidden", "an agent sees their own calls only")
+    return found.extension
+
+
 async def list_calls(request: web.Request) -> web.Response:
-    require_token(request)
+    agent = _agent_filter(request)
     caller = request.query.get("caller") or None
     if caller is not None and not caller.lstrip("+").isdigit():
         raise ApiError("bad-request", "caller must be a phone number (digits)")
@@ -74,18 +103,19 @@ async def list_calls(request: web.Request) -> web.Response:
         caller=caller,
         limit=int_param(request, "limit", 100, 1000),
         offset=int_param(request, "offset", 0, 10_000_000),
+        agent=agent,
     )
     return web.json_response({"calls": [call_json(r) for r in records]})
 
 
 async def list_live_calls(request: web.Request) -> web.Response:
-    require_token(request)
+    principal(request)
     calls = await request.app[DEPS].live_calls()
     return web.json_response({"calls": [c.to_dict() for c in calls]})
 
 
 async def list_callbacks(request: web.Request) -> web.Response:
-    require_token(request)
+    principal(request)
     callbacks = request.app[DEPS].callbacks
     if callbacks is None:
         raise unavailable("the callback list")
@@ -100,7 +130,7 @@ async def list_callbacks(request: web.Request) -> web.Response:
 
 
 async def queue_stats(request: web.Request) -> web.Response:
-    require_token(request)
+    principal(request)
     stats = request.app[DEPS].queue_stats
     if stats is None:
         raise unavailable("the ACD")
@@ -124,14 +154,19 @@ async def not_found(_request: web.Request) -> web.Response:
 
 
 def build_api(deps: ApiDeps) -> web.Application:
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[error_middleware, session_middleware])
     app[DEPS] = deps
     app.router.add_get(f"{API}/health", health)
     app.router.add_get(f"{API}/calls", list_calls)
     app.router.add_get(f"{API}/calls/live", list_live_calls)
+    add_console_api_routes(app)  # /stream, /queues/stats, /calls/hourly, /agents/{ext}/ready
     add_agent_routes(app)
+    add_auth_routes(app)
     app.router.add_get(f"{API}/callbacks", list_callbacks)
     app.router.add_get(f"{API}/queues", queue_stats)
+    add_kpi_routes(app)
+    add_spy_routes(app)  # /calls/{call_id}/spy, /spy, /spy/{spy_id}[/mode]
+    add_campaign_routes(app)  # /campaigns..., /do-not-call
     app.router.add_get(f"{API}/openapi.json", openapi)
     app.router.add_route("*", f"{API}/{{tail:.*}}", not_found)
     return app

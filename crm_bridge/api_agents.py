@@ -1,5 +1,10 @@
 """/api/v1/agents: the CRM's agents (create, read, update, delete) and their live state in the
-ACD (login, logout, pause, unpause, state). Handlers parse, call one port, serialise."""
+ACD (login, logout, pause, unpause, state). Handlers parse, call one port, serialise.
+
+Roles (``crm_bridge.auth``): any principal reads agents; only an admin creates, changes or
+deletes one (a change of password, role or team, and a deletion, end the agent's console
+sessions); an agent's state and state actions need ``Principal.may_act_for`` (the agent
+themself, a supervisor of their team, an admin)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from aiohttp import web
 
 from crm_bridge.agent_repository import AgentProfile
 from crm_bridge.agent_specs import agent_changes, new_agent
+from crm_bridge.api_auth import end_sessions
 from crm_bridge.api_core import (
     API,
     DEPS,
@@ -19,10 +25,11 @@ from crm_bridge.api_core import (
     AgentDirectory,
     ApiError,
     json_object,
-    require_token,
     unavailable,
 )
+from crm_bridge.auth import principal, require_act_for, require_role
 from crm_bridge.errors import InvalidAgentError, UnknownAgentError
+from crm_bridge.vocab import Role
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +39,12 @@ MAX_REASON_LENGTH: Final = 32
 ACD_REFUSAL_STATUS: Final = 409
 
 
-def _directory(request: web.Request) -> AgentDirectory:
-    require_token(request)
+def _directory(request: web.Request, *roles: Role) -> AgentDirectory:
+    """The agent directory, for any principal or for one of ``roles`` (401 / 403 first)."""
+    if roles:
+        require_role(request, *roles)
+    else:
+        principal(request)
     agents = request.app[DEPS].agents
     if agents is None:
         raise unavailable("the agent directory")
@@ -41,11 +52,18 @@ def _directory(request: web.Request) -> AgentDirectory:
 
 
 def _control(request: web.Request) -> AgentControl:
-    require_token(request)
     control = request.app[DEPS].agent_control
     if control is None:
         raise unavailable("the ACD")
     return control
+
+
+async def _acting(request: web.Request) -> tuple[AgentControl, str]:
+    """The ACD and the extension, if the principal may act for that agent (401 / 403 first)."""
+    principal(request)
+    extension = _extension(request)
+    await require_act_for(request, extension)
+    return _control(request), extension
 
 
 def _extension(request: web.Request) -> str:
@@ -84,7 +102,7 @@ async def list_agents(request: web.Request) -> web.Response:
 
 
 async def create_agent(request: web.Request) -> web.Response:
-    agents = _directory(request)
+    agents = _directory(request, Role.ADMIN)
     profile = await agents.create(new_agent(await json_object(request)))
     log.info("agent=%s created (%s, team %s)", profile.extension, profile.role, profile.team)
     await _changed(request, profile.extension)
@@ -102,22 +120,25 @@ async def get_agent(request: web.Request) -> web.Response:
 
 
 async def update_agent(request: web.Request) -> web.Response:
-    agents = _directory(request)
+    agents = _directory(request, Role.ADMIN)
     extension = _extension(request)
     changes = agent_changes(await json_object(request))
     if changes.is_empty():
         raise InvalidAgentError("nothing to change")
     profile = await agents.update(extension, changes)
     log.info("agent=%s updated", extension)
+    if changes.password is not None or changes.role is not None or changes.team is not None:
+        await end_sessions(request, extension)
     await _changed(request, extension)
     return web.json_response(_agent_json(profile))
 
 
 async def delete_agent(request: web.Request) -> web.Response:
-    agents = _directory(request)
+    agents = _directory(request, Role.ADMIN)
     extension = _extension(request)
     await agents.delete(extension)
     log.info("agent=%s deleted", extension)
+    await end_sessions(request, extension)
     await _changed(request, extension)
     return web.Response(status=204)
 
@@ -127,23 +148,23 @@ async def _state(control: AgentControl, extension: str) -> web.Response:
 
 
 async def agent_state(request: web.Request) -> web.Response:
-    return await _state(_control(request), _extension(request))
+    return await _state(*await _acting(request))
 
 
 async def login(request: web.Request) -> web.Response:
-    control, extension = _control(request), _extension(request)
+    control, extension = await _acting(request)
     await acd_call(control.login(extension))
     return await _state(control, extension)
 
 
 async def logout(request: web.Request) -> web.Response:
-    control, extension = _control(request), _extension(request)
+    control, extension = await _acting(request)
     await acd_call(control.logout(extension))
     return await _state(control, extension)
 
 
 async def pause(request: web.Request) -> web.Response:
-    control, extension = _control(request), _extension(request)
+    control, extension = await _acting(request)
     reason = (await json_object(request)).get("reason")
     if not isinstance(reason, str) or not 0 < len(reason) <= MAX_REASON_LENGTH:
         raise ApiError("bad-request", f"reason must be text of 1 to {MAX_REASON_LENGTH} chars")
@@ -152,7 +173,7 @@ async def pause(request: web.Request) -> web.Response:
 
 
 async def unpause(request: web.Request) -> web.Response:
-    control, extension = _control(request), _extension(request)
+    control, extension = await _acting(request)
     await acd_call(control.unpause(extension))
     return await _state(control, extension)
 

@@ -1,14 +1,13 @@
 """What every /api/v1 handler shares: the ports it is handed (``ApiDeps``), the error → HTTP
-status table, the error middleware, the token check and request parsing."""
+status table, the error middleware and request parsing (who may call: ``crm_bridge.auth``)."""
 
 from __future__ import annotations
 
 import builtins
-import hmac
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -17,8 +16,13 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from crm_bridge.agent_repository import AgentProfile
 from crm_bridge.agent_specs import AgentChanges, NewAgent
 from crm_bridge.callback_repository import StoredCallback
+from crm_bridge.campaign_facts import CampaignFacts
+from crm_bridge.campaign_repository import CampaignRepository
 from crm_bridge.errors import CrmError
+from crm_bridge.kpi_figures import DayKpis
 from crm_bridge.records import CallRecord
+from crm_bridge.sessions import LoginLimiter, SessionStore
+from crm_bridge.spy_port import SpyControl
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,12 @@ API = "/api/v1"
 STATUS_BY_CODE: dict[str, int] = {
     "unauthenticated": 401,
     "forbidden": 403,
+    # console sign-in (crm_bridge.api_auth)
+    "bad-credentials": 401,
+    "wrong-password": 403,
+    "csrf": 403,
+    "too-many-attempts": 429,
+    "sessions-unavailable": 503,
     "bad-request": 400,
     "not-found": 404,
     "internal-error": 500,
@@ -50,17 +60,42 @@ STATUS_BY_CODE: dict[str, int] = {
     "callback-not-found": 404,
     "invalid-callback": 422,
     "invalid-callback-transition": 409,
+    # supervision (crm_bridge.api_spy)
+    "call-not-found": 404,
+    "call-has-no-agent": 409,
+    "invalid-spy-mode": 422,
+    "supervisor-required": 422,
+    "invalid-supervisor": 422,
+    "supervisor-unavailable": 409,
+    "spy-not-found": 404,
+    "spy-ended": 409,
+    "invalid-spy-session": 422,
+    "asterisk-unavailable": 503,
+    # outbound dunning campaigns (crm_bridge.api_campaigns)
+    "campaign-invalid": 422,
+    "campaign-not-found": 404,
+    "campaign-exists": 409,
+    "campaign-state": 409,
+    "attempt-not-found": 404,
+    "campaigns-unavailable": 503,
 }
 
 
 class ApiError(Exception):
     """An error to answer with; ``default_status`` applies to a code not in the table."""
 
-    def __init__(self, code: str, reason: str, default_status: int = 400) -> None:
+    def __init__(
+        self,
+        code: str,
+        reason: str,
+        default_status: int = 400,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
         self.default_status = default_status
+        self.headers = dict(headers or {})  # e.g. Retry-After
 
 
 class CallQuery(Protocol):
@@ -71,6 +106,7 @@ class CallQuery(Protocol):
         caller: str | None,
         limit: int = 100,
         offset: int = 0,
+        agent: str | None = None,
     ) -> list[CallRecord]: ...
 
 
@@ -92,6 +128,8 @@ class AgentDirectory(Protocol):
     async def create(self, agent: NewAgent) -> AgentProfile: ...
     async def update(self, extension: str, changes: AgentChanges) -> AgentProfile: ...
     async def delete(self, extension: str) -> None: ...
+    async def authenticate(self, extension: str, password: str) -> AgentProfile | None: ...
+    async def set_password(self, extension: str, password: str) -> bool: ...
 
 
 class CallbackQuery(Protocol):
@@ -105,6 +143,15 @@ class CallbackQuery(Protocol):
         limit: int = 100,
         offset: int = 0,
     ) -> builtins.list[StoredCallback]: ...
+
+
+class KpiQuery(Protocol):
+    """Agent KPIs per calendar day (``crm_bridge.kpis.KpiRepository``); ``day`` None is today
+    in the contact centre's zone."""
+
+    async def agents_day(
+        self, day: date | None = None, extension: str | None = None
+    ) -> DayKpis: ...
 
 
 class AgentControl(Protocol):
@@ -150,9 +197,15 @@ class ApiDeps:
     api_token: str
     agents: AgentDirectory | None = None
     callbacks: CallbackQuery | None = None
+    kpis: KpiQuery | None = None
     agent_control: AgentControl | None = None
     queue_stats: QueueStats | None = None
     on_agents_changed: AgentsChanged = no_change_hook
+    sessions: SessionStore | None = None  # console sign-in (Redis); none: bearer token only
+    login_limiter: LoginLimiter | None = None
+    supervision: SpyControl | None = None  # listen / whisper / barge (crm_bridge.api_spy)
+    campaigns: CampaignRepository | None = None  # dunning campaigns (crm_bridge.api_campaigns)
+    campaign_facts: CampaignFacts | None = None  # the do-not-call list, opt-outs
 
 
 DEPS: web.AppKey[ApiDeps] = web.AppKey("api_deps", ApiDeps)
@@ -160,9 +213,11 @@ DEPS: web.AppKey[ApiDeps] = web.AppKey("api_deps", ApiDeps)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _error(code: str, reason: str, default_status: int = 400) -> web.Response:
+def _error(
+    code: str, reason: str, default_status: int = 400, headers: Mapping[str, str] | None = None
+) -> web.Response:
     status = STATUS_BY_CODE.get(code, default_status)
-    return web.json_response({"error": code, "reason": reason}, status=status)
+    return web.json_response({"error": code, "reason": reason}, status=status, headers=headers)
 
 
 @web.middleware
@@ -171,7 +226,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as exc:
-        return _error(exc.code, exc.reason, exc.default_status)
+        return _error(exc.code, exc.reason, exc.default_status, exc.headers)
     except CrmError as exc:
         return _error(exc.code, str(exc))
     except web.HTTPException as exc:
@@ -187,15 +242,6 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("%s %s failed", request.method, request.path)
         return _error("internal-error", "unexpected error; see the controller's log")
-
-
-def require_token(request: web.Request) -> None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise ApiError("unauthenticated", "a bearer token is required")
-    if not hmac.compare_digest(token.encode(), request.app[DEPS].api_token.encode()):
-        raise ApiError("forbidden", "this token is not allowed here")
 
 
 def time_param(request: web.Request, name: str) -> datetime | None:

@@ -4,19 +4,28 @@ A request is made by a ``Principal``: the holder of the API's bearer token (a ma
 with the admin role and no extension), or a person signed in to the console (an agent,
 supervisor or admin of the CRM, with their extension and team). ``principal(request)`` finds it
 or raises 401 ``unauthenticated``; ``require_role`` also raises 403 ``forbidden`` for a role not
-allowed. Handlers ask for what they need and never read headers themselves."""
+allowed, ``require_act_for`` for an agent the principal may not act for. Handlers ask for what
+they need and never read headers themselves; the console session is read by the session
+middleware (``crm_bridge.api_auth``), which sets ``request[PRINCIPAL]``."""
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import Final
 
 from aiohttp import web
 
-from crm_bridge.api_core import DEPS, ApiError
+from crm_bridge.api_core import DEPS, ApiError, unavailable
+from crm_bridge.errors import UnknownAgentError
+from crm_bridge.sessions import WebSession
 from crm_bridge.vocab import Role
 
-PRINCIPAL = "ivracd.principal"  # request key the session middleware sets
+# request keys the session middleware (crm_bridge.api_auth) sets: the principal, the console
+# session, or why the session could not be read (Redis down)
+PRINCIPAL: Final[web.RequestKey[Principal]] = web.RequestKey("ivracd_principal")
+SESSION: Final = web.RequestKey("ivracd_session", WebSession)
+SESSION_ERROR: Final = web.RequestKey("ivracd_session_error", Exception)
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,9 @@ def principal(request: web.Request) -> Principal:
     if found is None:
         found = bearer_principal(request)
     if found is None:
+        unreadable: Exception | None = request.get(SESSION_ERROR)
+        if unreadable is not None:
+            raise unreadable
         raise ApiError("unauthenticated", "sign in or send a bearer token")
     return found
 
@@ -70,3 +82,24 @@ def require_role(request: web.Request, *roles: Role) -> Principal:
         allowed = ", ".join(role.value for role in roles)
         raise ApiError("forbidden", f"this needs the role {allowed}; you are {found.role.value}")
     return found
+
+
+async def require_act_for(request: web.Request, extension: str) -> Principal:
+    """The principal, if it may act for the agent ``extension`` (``Principal.may_act_for``:
+    an admin for anyone, a supervisor for their team, an agent for themselves); else 401 / 403.
+    A supervisor's question about someone else needs the agent's team from the CRM: 404
+    ``unknown-agent`` if there is no such agent, 503 without the agent directory."""
+    found = principal(request)
+    if found.may_act_for(extension, None):
+        return found
+    if found.role is Role.SUPERVISOR:
+        agents = request.app[DEPS].agents
+        if agents is None:
+            raise unavailable("the agent directory")
+        profile = await agents.by_extension(extension)
+        if profile is None:
+            raise UnknownAgentError(f"no agent {extension}")
+        if found.may_act_for(extension, profile.team):
+            return found
+        raise ApiError("forbidden", f"agent {extension} is not in your team ({found.team})")
+    raise ApiError("forbidden", f"you may act for yourself ({found.extension}) only")

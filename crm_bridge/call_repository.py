@@ -66,9 +66,11 @@ class CallRepository:
         caller: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        agent: str | None = None,
     ) -> builtins.list[CallRecord]:
-        """Newest first; ``since`` inclusive, ``until`` exclusive, both on ``start_time``."""
-        stored = await self.list_stored(since, until, caller, limit, offset)
+        """Newest first; ``since`` inclusive, ``until`` exclusive, both on ``start_time``;
+        ``agent``: only calls that agent (extension) answered."""
+        stored = await self.list_stored(since, until, caller, limit, offset, agent)
         return [item.record for item in stored]
 
     async def list_stored(
@@ -78,9 +80,12 @@ class CallRepository:
         caller: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        agent: str | None = None,
     ) -> builtins.list[StoredCall]:
         """As :meth:`list`, with the row id, resolved customer and insertion time."""
         query = _filtered(select(Call), since, until, caller)
+        if agent is not None:
+            query = query.where(Call.agent_extension == agent)
         query = query.order_by(Call.start_time.desc(), Call.id.desc())
         query = query.limit(max(0, min(limit, MAX_LIMIT))).offset(max(0, offset))
         async with self._sessions() as session:

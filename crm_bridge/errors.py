@@ -85,3 +85,21 @@ class CallbackTransitionError(CrmError):
     """A callback cannot move from its current status to the one asked (e.g. done → pending)."""
 
     code = "invalid-callback-transition"
+
+
+class SpySessionNotFoundError(CrmError):
+    """No spy session has the id given."""
+
+    code = "spy-not-found"
+
+
+class SpySessionEndedError(CrmError):
+    """The spy session is over: its mode can no longer change."""
+
+    code = "spy-ended"
+
+
+class InvalidSpySessionError(CrmError):
+    """A spy session or mode change to store is malformed (unknown mode, naive time...)."""
+
+    code = "invalid-spy-session"

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from crm_bridge.openapi_auth import AUTH_PATHS, AUTH_SCHEMAS, SECURITY_SCHEMES, SIGNED_IN
+from crm_bridge.openapi_campaigns import CAMPAIGN_PATHS, CAMPAIGN_SCHEMAS
+from crm_bridge.openapi_console import CONSOLE_PATHS, CONSOLE_SCHEMAS
+from crm_bridge.openapi_kpis import AGENT_KPIS, KPI_PATHS
+from crm_bridge.openapi_spy import SPY_PATHS, SPY_SCHEMAS
+
 _ERROR = {
     "type": "object",
     "required": ["error", "reason"],
@@ -144,7 +150,7 @@ def _errors(*codes: int) -> dict[str, Any]:
 _EXTENSION_PARAM = {"name": "extension", "in": "path", "required": True, "schema": _EXTENSION}
 _AGENT_RESPONSE = _json("the agent", {"type": "object", "properties": {"agent": _ref("Agent")}})
 _STATE_RESPONSE = _json("the agent's live state after the action", _ref("AgentState"))
-_BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+_BEARER: list[dict[str, list[str]]] = SIGNED_IN  # the bearer token or a console session
 
 
 def _agent_action(summary: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -233,7 +239,7 @@ OPENAPI: Final[dict[str, Any]] = {
     "info": {"title": "ivr-acd", "version": "1"},
     "servers": [{"url": "/api/v1"}],
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": SECURITY_SCHEMES,
         "schemas": {
             "Error": _ERROR,
             "Call": _CALL,
@@ -242,6 +248,11 @@ OPENAPI: Final[dict[str, Any]] = {
             "AgentChanges": _AGENT_CHANGES,
             "AgentState": _AGENT_STATE,
             "Callback": _CALLBACK,
+            "AgentKpis": AGENT_KPIS,
+            **CONSOLE_SCHEMAS,
+            **AUTH_SCHEMAS,
+            **SPY_SCHEMAS,
+            **CAMPAIGN_SCHEMAS,
         },
     },
     "paths": {
@@ -258,7 +269,7 @@ OPENAPI: Final[dict[str, Any]] = {
         "/calls": {
             "get": {
                 "summary": "Call detail records, newest first",
-                "security": [{"bearer": []}],
+                "security": _BEARER,
                 "parameters": [
                     {
                         "name": "since",
@@ -271,6 +282,13 @@ OPENAPI: Final[dict[str, Any]] = {
                         "schema": {"type": "string", "format": "date-time"},
                     },
                     {"name": "caller", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "agent",
+                        "in": "query",
+                        "description": "only calls this extension answered (an agent: always "
+                        "their own)",
+                        "schema": {"type": "string"},
+                    },
                     {
                         "name": "limit",
                         "in": "query",
@@ -302,7 +320,7 @@ OPENAPI: Final[dict[str, Any]] = {
         "/calls/live": {
             "get": {
                 "summary": "Calls in progress (from Redis), oldest first",
-                "security": [{"bearer": []}],
+                "security": _BEARER,
                 "responses": {
                     "200": {"description": "linkedid, caller_number, did, started, channel"},
                     **_errors(401, 403),
@@ -310,10 +328,15 @@ OPENAPI: Final[dict[str, Any]] = {
             }
         },
         **_AGENT_PATHS,
+        **KPI_PATHS,
+        **CONSOLE_PATHS,
+        **SPY_PATHS,
+        **AUTH_PATHS,
+        **CAMPAIGN_PATHS,
         "/callbacks": {
             "get": {
                 "summary": "Callbacks owed to callers, in line order (original queue time)",
-                "security": [{"bearer": []}],
+                "security": _BEARER,
                 "parameters": [
                     {"name": "status", "in": "query", "schema": {"enum": _CALLBACK_STATUSES}},
                     {"name": "kind", "in": "query", "schema": {"enum": _CALLBACK_KINDS}},
@@ -339,7 +362,7 @@ OPENAPI: Final[dict[str, Any]] = {
         "/queues": {
             "get": {
                 "summary": "Live queue figures from the ACD (waiting, longest wait, agents...)",
-                "security": [{"bearer": []}],
+                "security": _BEARER,
                 "responses": {
                     "200": _json("queue statistics", {"type": "object"}),
                     **_errors(401, 403, 503),

@@ -104,6 +104,37 @@ class CallbackStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class SpyMode(StrEnum):
+    """How a supervisor joins an agent's call: ``listen`` (nobody hears them), ``whisper``
+    (only the agent hears them), ``barge`` (the agent and the customer hear them)."""
+
+    LISTEN = "listen"
+    WHISPER = "whisper"
+    BARGE = "barge"
+
+
+class SpyChangeSource(StrEnum):
+    """Who switched a spy session's mode: the REST API or the supervisor's keypad."""
+
+    API = "api"
+    DTMF = "dtmf"
+
+
+class SpyOrigin(StrEnum):
+    """How a spy session began: the REST API, or a feature code on the supervisor's phone."""
+
+    API = "api"
+    FEATURE_CODE = "feature-code"
+
+
+class SpyEndReason(StrEnum):
+    CALL_ENDED = "call-ended"  # the agent's call ended (ChanSpy's E / S options)
+    SUPERVISOR_HUNG_UP = "supervisor-hung-up"
+    ENDED_BY_API = "ended-by-api"
+    NOT_ANSWERED = "not-answered"  # the supervisor's phone rang out, was busy or unreachable
+    LOST = "lost"  # the supervisor's channel is gone and nobody saw how
+
+
 def check_in(column: str, values: type[StrEnum]) -> str:
     """SQL text of a CHECK constraint restricting ``column`` to the members of ``values``."""
     allowed = ", ".join(f"'{member.value}'" for member in values)

@@ -19,6 +19,7 @@ from acd.model import AgentProfile, AgentStatus
 from acd.queue_stats import QueueStats
 from acd.routing import EscalationStep, RoutingPolicy
 from acd.service import Acd
+from acd.wallboard import wallboard
 from crm_bridge.agent_repository import AgentRepository
 from crm_bridge.agent_state_repository import AgentStateLogRepository
 from crm_bridge.callback_repository import CallbackRepository
@@ -162,28 +163,13 @@ class AcdRuntime:
         return status_to_dict(await self.acd.state(extension), time.time())
 
     async def snapshot(self) -> Mapping[str, Any]:
-        """Wallboard figures: per queue today, the calls waiting, the agents' states."""
-        now = time.time()
+        """Wallboard figures (``acd.wallboard``): per queue today with its line and agents by
+        state, the calls in line (those ringing an agent too), the agents' states."""
         dispatcher = self.acd.dispatcher
-        waiting = sorted(dispatcher.index.calls.values(), key=lambda c: c.enqueued_at)
-        return {
-            "queues": [f.to_dict() for f in await self.acd.stats.today()],
-            "waiting": [
-                {
-                    "call": c.call_id,
-                    "caller": c.caller_number,
-                    "queue": c.queue,
-                    "vip": c.vip,
-                    "waiting_seconds": round(now - c.enqueued_at, 1),
-                }
-                for c in waiting
-            ],
-            "agents": [
-                status_to_dict(s, now)
-                for s in sorted(dispatcher.statuses.values(), key=lambda s: s.extension)
-                if s.extension in dispatcher.index.profiles
-            ],
-        }
+        queued = await self.acd.live.queued_calls()
+        figures = await self.acd.stats.today()
+        statuses = list(dispatcher.statuses.values())
+        return wallboard(figures, queued, statuses, dispatcher.index.profiles, time.time())
 
     async def agents_changed(self, extension: str) -> None:
         """The CRM's agents changed: refresh the profiles everywhere; forget a deleted one."""

@@ -55,6 +55,7 @@ async def _up(settings: Settings) -> None:
     )
     print(f"controller  pid {controller.pid()}  FastAGI {settings.agi.host}:{settings.agi.port}")
     print(f"web / API   http://{settings.web.host}:{settings.web.port}/api/v1/health")
+    print(f"console     http://{settings.web.host}:{settings.web.port}/console")
     print(f"redis       {settings.redis.url}")
     print(f"database    {settings.database_url.split('@')[-1]}")
     print(

@@ -21,10 +21,12 @@ from sqlalchemy import text
 from acd.handoffs import HandoffStore
 from acd.live_calls import LiveCallStore
 from crm_bridge.api import ApiDeps, build_api
+from crm_bridge.api_console import CONSOLE
 from crm_bridge.callback_repository import CallbackRepository
 from crm_bridge.cdr_writer import CdrWriter
 from crm_bridge.customer_cache import CachedCustomers
 from crm_bridge.db import Database
+from crm_bridge.kpis import KpiRepository
 from crm_bridge.migrate import upgrade_when_reachable
 from crm_bridge.repositories import (
     CallRepository,
@@ -34,7 +36,9 @@ from crm_bridge.repositories import (
     PolicyRepository,
     QuoteRepository,
 )
+from crm_bridge.sessions import LoginLimiter, SessionStore
 from crm_bridge.spool import CdrSpool
+from crm_bridge.spy_repository import SpyRepository
 from ivr.flows.context import Services
 from ivr.flows.registry import FLOWS
 from ivr.menu import load_menu_tree
@@ -49,10 +53,14 @@ from ivr_acd.asterisk.agi import FastAgiServer
 from ivr_acd.asterisk.ami import AmiClient
 from ivr_acd.asterisk.audiosocket import AudioSocketServer
 from ivr_acd.call_records import CallRecorder
+from ivr_acd.console_web import add_console_pages, console_ports
+from ivr_acd.dialer_setup import DialerParts, build_dialer
 from ivr_acd.ivr_calls import IvrCalls
 from ivr_acd.provisioning import Provisioner
 from ivr_acd.sandbox import InstancePaths
 from ivr_acd.settings import Settings
+from ivr_acd.spy_feature import SpyFeature
+from ivr_acd.supervision import Supervision
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +90,9 @@ class Controller:
     acd: AcdRuntime
     acd_calls: AcdCalls
     provisioner: Provisioner
+    supervision: Supervision
     tasks: set[asyncio.Task[None]]
+    dunning: DialerParts | None = None  # outbound dunning campaigns (ivr_acd.dialer_setup)
     agi: FastAgiServer = field(init=False)
 
     def __post_init__(self) -> None:
@@ -93,7 +103,10 @@ class Controller:
             names.AGI_ROUTE_ACD_ANNOUNCE: self.acd_calls.announce,
             names.AGI_ROUTE_ACD_CALLBACK: self.acd_calls.callback,
             names.AGI_ROUTE_AGENT: self.acd_calls.agent_feature,
+            names.AGI_ROUTE_SPY: SpyFeature(self.supervision, self.acd_calls.prompts).serve,
         }
+        if self.dunning is not None:
+            routes[names.AGI_ROUTE_DUNNING] = self.dunning.calls.serve
         self.agi = FastAgiServer(agi.host, agi.port, routes, self.ivr.unknown_route)
 
     async def agents_changed(self, extension: str) -> None:
@@ -181,9 +194,23 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             acd=acd,
             acd_calls=AcdCalls(acd.acd, callers, prompts, settings.acd),
             provisioner=Provisioner(settings, acd.agents, ami),
+            supervision=Supervision(ami, acd.agents, SpyRepository(database.sessions)),
             tasks=set(),
+            dunning=build_dialer(
+                settings,
+                database=database,
+                redis=redis,
+                ami=ami,
+                acd=acd.acd,
+                prompts=prompts,
+                tree=tree,
+                services=_services(settings, database),
+            ),
         )
         controller.recorder.listeners.append(AcdEvents(acd.acd, ami).apply)
+        controller.recorder.listeners.append(controller.supervision.apply)
+        if controller.dunning is not None:
+            controller.recorder.listeners.append(controller.dunning.tracker.apply)
         stack.push_async_callback(ami.close)
         ami.start()
         controller.spawn(controller.recorder.consume_events(), "ami-events")
@@ -198,6 +225,9 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         controller.spawn(acd.keep_in_sync(), "acd-sync")
         controller.spawn(acd.tick_forever(), "acd-tick")
         controller.spawn(acd.journal.run(), "acd-journal")
+        controller.spawn(controller.supervision.sweep_periodically(60), "spy-sweep")
+        if controller.dunning is not None and settings.campaigns.enabled:
+            controller.spawn(controller.dunning.dialer.run_forever(), "dunning-dialer")
         stack.push_async_callback(acd.journal.flush)
         stack.push_async_callback(_cancel_tasks, controller)
         stack.push_async_callback(controller.recorder.finish_all)
@@ -251,6 +281,11 @@ async def _cancel_tasks(controller: Controller) -> None:
         await asyncio.wait(list(controller.tasks), timeout=5)
 
 
+def _web_prefix(settings: Settings) -> str:
+    """Console sessions and log-in counters: shared by the controllers of one instance."""
+    return redis_keys.prefix_for(settings.sandbox.instance)
+
+
 async def _start_web(settings: Settings, controller: Controller) -> web.AppRunner:
     api = build_api(
         ApiDeps(
@@ -260,11 +295,35 @@ async def _start_web(settings: Settings, controller: Controller) -> web.AppRunne
             api_token=settings.secret(settings.web.api_token, "web.api_token"),
             agents=controller.acd.agents,
             callbacks=CallbackRepository(controller.database.sessions),
+            kpis=KpiRepository(controller.database.sessions, ZoneInfo(settings.ivr.time_zone)),
             agent_control=controller.acd,
             queue_stats=controller.acd,
             on_agents_changed=controller.agents_changed,
+            supervision=controller.supervision,
+            campaigns=controller.dunning.campaigns if controller.dunning else None,
+            campaign_facts=controller.dunning.facts if controller.dunning else None,
+            sessions=SessionStore(
+                controller.redis, _web_prefix(settings), settings.web.session_hours * 3600
+            ),
+            login_limiter=LoginLimiter(
+                controller.redis,
+                _web_prefix(settings),
+                settings.web.login_attempts,
+                settings.web.login_window_seconds,
+            ),
         )
     )
+    api[CONSOLE] = console_ports(
+        settings,
+        acd=controller.acd,
+        live=controller.live,
+        redis=controller.redis,
+        database=controller.database,
+        customers=controller.acd_calls.customers,
+        ami=controller.ami,
+        spawn=controller.spawn,
+    )
+    add_console_pages(api)  # /console, /console/agent, /console/login
     runner = web.AppRunner(api, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.web.host, settings.web.port).start()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from crm_bridge.records import CallRecord
 from ivr.handoff import Handoff
 from ivr_acd.controller import Controller, running_controller
+from ivr_acd.demo_campaign import run_campaign_demo
 from ivr_acd.sandbox import ProvisionedPhone
 from ivr_acd.settings import Settings
 from ivr_acd.simulator import PhonePool
@@ -266,13 +267,17 @@ async def run_demo(settings: Settings, calls: int = 6) -> int:
             for agent in agents:
                 with contextlib.suppress(Exception):
                     await controller.acd.logout(agent.name[6:])
+            campaign_ok, campaign_lines = await run_campaign_demo(
+                controller, settings, lambda text: _say(started, text)
+            )
         print("\nCall detail records (from the CRM):")
         print(_summary(records[: len(chosen)]))
         skills = {e: p.skills for e, p in profiles.items()}
         print("\n".join(_experts(records[: len(chosen)], skills)))
         print("\n".join(_live(snapshot)))
         print("\n".join(_handoffs(handoffs)))
-        ok = len(records) - before >= len(chosen)
+        print("\n".join(campaign_lines))
+        ok = len(records) - before >= len(chosen) and campaign_ok
     finally:
         await sandbox.stop()
     _say(started, "demo finished" if ok else "demo finished, but some CDRs are missing")

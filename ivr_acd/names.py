@@ -22,6 +22,21 @@ CTX_AGENT_FEATURES: Final = "agent-features"  # *50 login, *51 logout, *52+digit
 CTX_CALLBACK_RING: Final = "acd-callback-ring"  # a callback: ring the reserved agent first
 CTX_CALLBACK_CUSTOMER: Final = "acd-callback-customer"  # ...then, once they answer, the customer
 CALLBACK_SUFFIX: Final = "-cb"  # a callback's linkedid: the waiting call's linkedid + this
+# supervision: the supervisor's leg runs ChanSpy on the agent's channel; the controller
+# originates it into `s` (REST API), a mode change redirects it to EXTEN_SPY again
+CTX_SUPERVISE: Final = "supervise"
+CTX_SUPERVISOR_FEATURES: Final = "supervisor-features"  # *22 / *23 / *24 + agent extension
+EXTEN_SPY: Final = "spy"  # in CTX_SUPERVISE: ChanSpy(${SPY_TARGET},${SPY_OPTIONS})
+SPY_CHANNEL_PREFIX: Final = "spy-"  # uniqueid of an originated supervisor leg: spy-<id>-<nonce>
+USEREVENT_SPY_ANSWERED: Final = "SpyAnswered"  # the supervisor answered (SpyId)
+USEREVENT_SPY_ENDED: Final = "SpyEnded"  # ChanSpy returned: the spied call ended (SpyId, Reason)
+
+# outbound dunning (ivr_acd.dialer): the customer's leg, originated over the carrier trunk,
+# runs CTX_DUNNING once answered: AMD(), then the message (a machine), the payment flow
+# (agentless) or the collections agent reserved before the dial (progressive)
+CTX_DUNNING: Final = "dunning"
+DUNNING_PREFIX: Final = "dun-"  # the linkedid of a dunning call: dun-<hash of the attempt id>
+USEREVENT_DUNNING_AMD: Final = "DunningAmd"  # AMD's verdict (Attempt, Status, Cause)
 
 # AGI routes (agi://host:port/<route>)
 AGI_ROUTE_IVR: Final = "ivr"
@@ -29,6 +44,8 @@ AGI_ROUTE_ACD_ENQUEUE: Final = "acd-enqueue"  # join the line (or return to it a
 AGI_ROUTE_ACD_ANNOUNCE: Final = "acd-announce"  # position and estimated wait
 AGI_ROUTE_ACD_CALLBACK: Final = "acd-callback"  # the waiting caller pressed 1
 AGI_ROUTE_AGENT: Final = "agent"  # the agents' feature codes
+AGI_ROUTE_SPY: Final = "spy"  # a supervisor's *22 / *23 / *24 feature code: allowed or not
+AGI_ROUTE_DUNNING: Final = "dunning"  # a dunning call's payment flow (agentless)
 
 # Channel variables set by the dialplan or by the controller
 VAR_AGI_STATUS: Final = "AGISTATUS"
@@ -42,6 +59,20 @@ VAR_ACD_AGENT: Final = "ACD_AGENT"  # the extension the ACD reserved for this ca
 VAR_ACD_NEXT: Final = "ACD_NEXT"  # after acd-enqueue: "deliver" / "wait" / "hangup"
 VAR_ACD_CALLBACK_NUMBER: Final = "ACD_CALLBACK_NUMBER"  # whom a callback dials
 VAR_ACD_FEATURE: Final = "ACD_FEATURE"  # the feature the agent keyed ("login", "pause:1", ...)
+VAR_SPY_ID: Final = "SPY_ID"  # the spy session (audit row) of a supervisor leg
+VAR_SPY_TARGET: Final = "SPY_TARGET"  # the agent's channel ChanSpy listens to
+VAR_SPY_OPTIONS: Final = "SPY_OPTIONS"  # ChanSpy's options for the mode (acd.supervision)
+VAR_SPY_MODE: Final = "SPY_MODE"  # listen / whisper / barge (the feature code's, or the API's)
+VAR_SPY_AGENT: Final = "SPY_AGENT"  # the agent extension keyed after *22 / *23 / *24
+VAR_SPY_NEXT: Final = "SPY_NEXT"  # after the spy route: "spy" (allowed) / "hangup"
+VAR_DUNNING_ATTEMPT: Final = "DUNNING_ATTEMPT"  # the attempt id (campaign:policy:seq)
+VAR_DUNNING_NUMBER: Final = "DUNNING_NUMBER"  # the customer's number dialled
+VAR_DUNNING_MODE: Final = "DUNNING_MODE"  # agentless / progressive
+VAR_DUNNING_AGENT: Final = "DUNNING_AGENT"  # progressive: the reserved agent's extension
+VAR_DUNNING_CONNECT: Final = "DUNNING_CONNECT"  # progressive: seconds the agent has to answer
+VAR_DUNNING_MESSAGE: Final = "DUNNING_MESSAGE"  # prompt left on a machine ("" = hang up)
+VAR_DUNNING_SORRY: Final = "DUNNING_SORRY"  # prompt for a person no agent could take
+VAR_DUNNING_LANGUAGE: Final = "DUNNING_LANGUAGE"  # the customer's language (zh / en)
 
 # CDR variables the IVR keeps current (cdr_manager.conf maps them into the Cdr event)
 CDR_PATH: Final = "CDR(ivr_path)"
@@ -62,3 +93,4 @@ NEXT_PERSON: Final = "person"
 NEXT_HANGUP: Final = "hangup"
 ACD_DELIVER: Final = "deliver"
 ACD_WAIT: Final = "wait"
+SPY_NEXT_SPY: Final = "spy"

@@ -83,3 +83,38 @@ def acd_stats(day: str, queue: str, prefix: str = PREFIX) -> str:
 def acd_stats_queues(day: str, prefix: str = PREFIX) -> str:
     """Set: the queues that have counters for ``day``."""
     return f"{prefix}:acd:stats:{day}:queues"
+
+
+# ---- web console sessions and log-in limits (crm_bridge.sessions) --------------------------
+
+
+def web_session(digest: str, prefix: str = PREFIX) -> str:
+    """Hash: one console session (extension, role, team, name, csrf); keyed by the SHA-256 of
+    the cookie value, never the value itself; expires when idle."""
+    return f"{prefix}:web:session:{digest}"
+
+
+def web_sessions_of(extension: str, prefix: str = PREFIX) -> str:
+    """Set: the session digests of one extension (to end them all on a password change)."""
+    return f"{prefix}:web:sessions:{extension}"
+
+
+def login_failures(scope: str, subject: str, prefix: str = PREFIX) -> str:
+    """String (counter): console log-in attempts of one ``ext`` or ``ip`` in the current window
+    (a success takes its attempt back)."""
+    return f"{prefix}:web:login-failures:{scope}:{subject}"
+
+
+# ---- outbound dunning campaigns (ivr_acd.dialer) -------------------------------------------
+
+
+def dialer_lease(campaign_id: str, prefix: str = PREFIX) -> str:
+    """String (with a TTL): the controller that dials this campaign now; only the holder dials,
+    so two controllers never dial one campaign at once."""
+    return f"{prefix}:dialer:lease:{campaign_id}"
+
+
+def dialer_starts(campaign_id: str, prefix: str = PREFIX) -> str:
+    """Sorted set: recent call starts (epoch seconds) of a campaign, for its calls-per-second
+    cap across a hand-over to another controller."""
+    return f"{prefix}:dialer:starts:{campaign_id}"

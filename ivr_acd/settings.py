@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from contextvars import ContextVar
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,9 @@ class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: Port = Field(8080, ge=1, le=65535)
     api_token: SecretStr | None = None
+    session_hours: float = Field(8.0, gt=0, le=24 * 30, description="console idle expiry")
+    login_attempts: int = Field(5, ge=1, le=100, description="failed log-ins before a pause")
+    login_window_seconds: int = Field(300, ge=1, le=86400, description="...counted in this")
 
 
 class DatabaseSettings(BaseModel):
@@ -229,6 +233,34 @@ class AcdSettings(BaseModel):
         return self.wrapup_seconds.get(team, self.wrapup_seconds.get("default", 0))
 
 
+class CampaignSettings(BaseModel):
+    """Outbound dunning campaigns (ivr_acd.dialer)."""
+
+    enabled: bool = Field(True, description="this controller dials campaigns (one at a time each)")
+    tick_interval: float = Field(0.5, gt=0, le=10, description="seconds between dialer steps")
+    ring_seconds: int = Field(30, ge=5, le=120, description="how long a customer's phone rings")
+    connect_seconds: int = Field(
+        2, ge=1, le=30, description="progressive: the reserved agent answers within this"
+    )
+    disposition_grace: float = Field(
+        30.0, ge=0, description="seconds an agent has to record a connected call's disposition"
+    )
+    lease_seconds: float = Field(10.0, ge=2, description="a campaign's dialer lease in Redis")
+    caller_id: str | None = Field(
+        None, pattern=r"^[0-9]+$", description="number customers see; the hotline DID if unset"
+    )
+    clock_start: datetime | None = Field(
+        None, description="tests and demos: the dialer's clock starts at this instant"
+    )
+    recover_after: float = Field(
+        90.0, gt=0, description="an attempt with no channel and no CDR this long is failed"
+    )
+    settle_seconds: float = Field(
+        2.0, ge=0, description="after a hang-up, wait this long for the payment flow's outcome"
+    )
+    explain_every: float = Field(30.0, gt=0, description="log waiting targets' reasons this often")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="IVR_ACD_", env_nested_delimiter="__", extra="forbid"
@@ -246,6 +278,7 @@ class Settings(BaseSettings):
     prompts: PromptSettings = PromptSettings()
     speech: SpeechSettings = SpeechSettings()
     acd: AcdSettings = AcdSettings()
+    campaigns: CampaignSettings = CampaignSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -34,9 +34,10 @@ def _headers(message: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in dict(message).items()}
 
 
-# The event classes the engine reads (calls, CDRs, CEL, user events, boot): not `dialplan`,
-# whose Newexten/VarSet flood under load would delay everything else.
-EVENT_CLASSES = "system,call,cdr,cel,user"
+# The event classes the engine reads (calls, CDRs, CEL, user events, boot, keys — a
+# supervisor switching spy mode on the keypad): not `dialplan`, whose Newexten/VarSet flood
+# under load would delay everything else.
+EVENT_CLASSES = "system,call,cdr,cel,user,dtmf"
 
 
 class AmiClient:

@@ -108,6 +108,29 @@ class UserEvent:
     fields: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DtmfEnd:
+    """A key on a channel ended (class ``dtmf``); ``received``: keyed by the channel's phone,
+    not sent to it."""
+
+    channel: str
+    uniqueid: str
+    linkedid: str
+    digit: str
+    received: bool
+
+
+@dataclass(frozen=True)
+class OriginateResponse:
+    """How an asynchronous Originate ended: answered (``success``) or not, and why
+    (``reason``: Asterisk's code, e.g. 3 = no answer, 5 = busy, 8 = congestion)."""
+
+    uniqueid: str
+    channel: str
+    success: bool
+    reason: int
+
+
 AmiEvent = (
     AmiConnected
     | AmiDisconnected
@@ -119,6 +142,8 @@ AmiEvent = (
     | CdrRecord
     | CelEvent
     | UserEvent
+    | DtmfEnd
+    | OriginateResponse
 )
 
 
@@ -224,7 +249,28 @@ def _user_event(h: Mapping[str, str]) -> UserEvent:
     )
 
 
+def _dtmf_end(h: Mapping[str, str]) -> DtmfEnd:
+    return DtmfEnd(
+        channel=h.get("Channel", ""),
+        uniqueid=h.get("Uniqueid", ""),
+        linkedid=h.get("Linkedid", ""),
+        digit=h.get("Digit", ""),
+        received=h.get("Direction", "").lower() == "received",
+    )
+
+
+def _originate_response(h: Mapping[str, str]) -> OriginateResponse:
+    return OriginateResponse(
+        uniqueid=h.get("Uniqueid", ""),
+        channel=h.get("Channel", ""),
+        success=h.get("Response", "").lower() == "success",
+        reason=_int(h.get("Reason", "0")),
+    )
+
+
 _PARSERS: dict[str, Callable[[Mapping[str, str]], AmiEvent]] = {
+    "dtmfend": _dtmf_end,
+    "originateresponse": _originate_response,
     "newchannel": _newchannel,
     "hangup": _hangup,
     "dialbegin": _dial_begin,

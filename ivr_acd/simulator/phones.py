@@ -311,12 +311,14 @@ class Phone:
         while not self._incoming:
             self._absorb(await self._inbox.next(f"an incoming call on {self.name}", deadline))
         event = self._incoming.pop(0)
-        return Call(
+        call = Call(
             self,
             str(event["call"]),
             remote_user=str(event.get("from", "")),
             remote_name=str(event.get("caller_id_name", "")),
         )
+        call.dialled = str(event.get("to", ""))
+        return call
 
     async def close(self) -> None:
         await self.worker.request("remove_account", account=self.name)
@@ -339,6 +341,7 @@ class Call:
         self.id = call_id
         self.remote_user = remote_user
         self.remote_name = remote_name
+        self.dialled = ""  # an incoming call: the number it was placed to (request-URI user)
         self.states: list[CallState] = []
         self.digits = ""
         self._inbox = phone.worker.inbox(call_id)

@@ -45,6 +45,19 @@ def parse_remote_uri(uri: str) -> tuple[str, str]:
     return match.group("user") or "", (match.group("name") or "").strip()
 
 
+def dialled_user(message: str, local_uri: str) -> str:
+    """The number a call was placed to: the user of the INVITE's request-URI (an outbound
+    trunk call reaches the carrier's one contact with the dialled number there), else the To
+    user."""
+    first = message.split("\r\n", 1)[0].split("\n", 1)[0]
+    parts = first.split()
+    if len(parts) == 3 and parts[0] == "INVITE":
+        user, _ = parse_remote_uri(parts[1])
+        if user:
+            return user
+    return parse_remote_uri(local_uri)[0]
+
+
 def pcm_rms(path: Path) -> float:
     """RMS of the 16-bit PCM after a WAV header (the header is final only on close)."""
     data = path.read_bytes()[WAV_HEADER_BYTES:] if path.exists() else b""
@@ -139,7 +152,8 @@ class SimAccount(pj.Account):
 
     def onIncomingCall(self, prm: Any) -> None:
         call = SimCall(self.hub, self, self.hub.new_call_key(), prm.callId)
-        user, name = parse_remote_uri(call.getInfo().remoteUri)
+        info = call.getInfo()
+        user, name = parse_remote_uri(info.remoteUri)
         self.hub.emit(
             {
                 "event": "incoming",
@@ -147,6 +161,7 @@ class SimAccount(pj.Account):
                 "call": call.key,
                 "from": user,
                 "caller_id_name": name,
+                "to": dialled_user(str(getattr(prm.rdata, "wholeMsg", "")), info.localUri),
             }
         )
         busy = self.hub.live_calls() > self.hub.max_calls

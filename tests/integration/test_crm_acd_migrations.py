@@ -67,7 +67,7 @@ async def test_0003_keeps_calls_and_downgrades_cleanly(db_url: str) -> None:
         async with db.engine.begin() as connection:
             start = T0.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else T0
             await connection.execute(text(CALL_0002), {"start": start})
-        await upgrade(db_url)
+        await upgrade(db_url, "0003")
         old = await CallRepository(db.sessions).get("before-0003")
     finally:
         await db.close()

@@ -112,6 +112,7 @@ class NoCalls:
         caller: str | None,
         limit: int = 100,
         offset: int = 0,
+        agent: str | None = None,
     ) -> list[CallRecord]:
         return []
 

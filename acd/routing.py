@@ -28,8 +28,10 @@ AM calls, virtual enqueue time, enqueued_at, call_id), virtual enqueue time = en
 (vip_priority if VIP else 0): a standard call that has waited vip_priority seconds longer than
 a VIP call ties with it (and wins the tie, being older).
 
-``choose_agent``/``choose_call`` read a ``RoutingIndex`` (acd.skill_index); the ``_by_scan``
-twins scan everything instead: the reference in tests and bench."""
+``choose_agent``/``choose_call`` read a ``RoutingIndex`` (acd.skill_index): the heads of a few
+lists ranked in (or close to) the order of the keys above, so a decision weighs a handful of
+agents or calls whatever their number; the ``_by_scan`` twins scan everything instead: the
+reference in tests and bench."""
 
 from __future__ import annotations
 
@@ -38,10 +40,19 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import accumulate, repeat
 from math import inf
+from operator import itemgetter
 from typing import NamedTuple
 
 from acd.model import AgentProfile, WaitingCall
-from acd.skill_index import NO_SKILL, CallList, Entry, RoutingIndex, first_taken
+from acd.skill_index import (
+    NO_SKILL,
+    CallList,
+    Entry,
+    Fitting,
+    RoutingIndex,
+    first_head,
+    first_taken,
+)
 
 
 @dataclass(frozen=True)
@@ -145,7 +156,8 @@ def requirements(call: WaitingCall, now: float, policy: RoutingPolicy) -> Requir
     base = policy.vip_min_level if call.vip else 1
     level = base if step.min_level is None else min(base, step.min_level)
     vip_skill = policy.vip_skill if call.vip and policy.vip_skill not in call.skills else ""
-    intent = call.skills if len(call.skills) < 2 else tuple(dict.fromkeys(call.skills))
+    skills = call.skills
+    intent = skills if len(set(skills)) == len(skills) else tuple(dict.fromkeys(skills))
     needed = (*intent, vip_skill) if vip_skill else intent
     is_open = step.any_skill_with_language or not intent
     return Requirements(call, step, level, vip_skill, intent, needed, is_open)
@@ -153,12 +165,16 @@ def requirements(call: WaitingCall, now: float, policy: RoutingPolicy) -> Requir
 
 def _by_skills(profile: AgentProfile, req: Requirements) -> bool:
     skills, level = profile.skills, req.min_level
-    vip = bool(req.vip_skill) and req.vip_skill in skills
-    return vip or all(skills.get(skill, 0) >= level for skill in req.intent)
+    if req.vip_skill and req.vip_skill in skills:
+        return True
+    return all([skills.get(skill, 0) >= level for skill in req.intent])
 
 
 def qualifies(profile: AgentProfile, req: Requirements) -> bool:
-    return agent_key(profile, 0.0, req, False) is not None
+    call = req.call
+    if profile.extension in call.excluded or call.language not in profile.languages:
+        return False
+    return req.open or _by_skills(profile, req)
 
 
 def agent_key(
@@ -220,9 +236,11 @@ def choose_agent(
 ) -> AgentChoice:
     """The READY agent to offer ``call`` to, by the order in the module docstring."""
     req = requirements(call, now, policy)
-    manager = _manager_choice(req, index.ready, _Moment(now, policy, logged_in, index.profiles))
-    if manager is not None:
-        return manager
+    if call.account_manager:
+        at = _Moment(now, policy, logged_in, index.profiles)
+        manager = _manager_choice(req, index.ready, at)
+        if manager is not None:
+            return manager
     best = (_fewest_others if _in_surplus(index, req, waiting) else _best_fit)(index, req)
     return AgentChoice(None if best is None else best[4], req.step)
 
@@ -237,21 +255,73 @@ def _in_surplus(index: RoutingIndex, req: Requirements, waiting: int) -> bool:
 
 
 def _best_fit(index: RoutingIndex, req: Requirements) -> AgentKey | None:
-    """No surplus. Of agents with one needed skill only those of a single intent skill can have
-    a fit above 0 (top level down); agents with several are few: weighed one by one."""
-    call, best = req.call, None
-    multi = index.sharing(req.needed, call.language)
-    skip = call.excluded | multi
+    """No surplus: best fit, then longest idle. One or two intent skills: the agents with every
+    one come ranked by fit (one: by level, from the level asked; two: by the sum of both levels,
+    any levels for an agent with the vip skill), so the first who qualifies is the best of them;
+    a VIP call's other agents with the vip skill fit their level in the one intent skill they
+    hold, and are weighed unless the first beats every such level. No intent skill, or three or
+    more: the few agents with several needed skills, weighed one by one. Then fit 0."""
+    call = req.call
+    if len(req.intent) not in (1, 2):
+        multi = index.sharing(req.needed, call.language)
+        return _fit_zero(index, req, _best_multi(index, req, multi, None, False))
     if len(req.intent) == 1:
-        top = index.top_level_longest_idle(req.intent[0], call.language, req.min_level, skip)
+        skill, level = req.intent[0], req.min_level
+        top = index.top_level_longest_idle(skill, call.language, level, call.excluded)
         best = None if top is None else (True, 0, -top[0], *top[1])
-    best = _best_multi(index, req, multi, best, False)
+    else:
+        best = _best_with_both(index, req)
+    if req.vip_skill and (best is None or -best[2] <= _ceiling(index, req)):
+        best = _best_by_vip_skill(index, req, best, False)
+    return _fit_zero(index, req, best)
+
+
+def _best_with_both(index: RoutingIndex, req: Requirements) -> AgentKey | None:
+    """The best key of the agents with both intent skills who qualify by skills (both at the
+    level asked, or the vip skill): the pair ranking is in key order, so the first who does."""
+    (skill, other), call = req.intent, req.call
+    vips = index.holders(req.vip_skill, call.language) if req.vip_skill else {}
+    for minus_fit, idle, ext, _, lower in index.ranked_with_both(skill, other, call.language):
+        if ext not in call.excluded and (lower >= req.min_level or ext in vips):
+            return (True, 0, minus_fit, idle, ext)
+    return None
+
+
+def _ceiling(index: RoutingIndex, req: Requirements) -> int:
+    """The highest fit of the agents ``_best_by_vip_skill`` weighs: below the level asked, or
+    the top level of a READY agent (``ready_at_level``) in one of the two intent skills."""
+    if len(req.intent) == 1:
+        return req.min_level - 1
+    levels = (index.ready_at_level(skill, req.call.language) for skill in req.intent)
+    return max(max(by_level, default=0) for by_level in levels)
+
+
+def _best_by_vip_skill(
+    index: RoutingIndex, req: Requirements, best: AgentKey | None, surplus: bool
+) -> AgentKey | None:
+    """``best`` or a better key of the agents with the vip skill and one intent skill (and
+    not the other, if two): they qualify, with a fit of their level in that skill, and have
+    their number of skills less 2 other skills."""
+    call, language, intent = req.call, req.call.language, req.intent
+    for n, skill in enumerate(intent):
+        levels = index.holders(skill, language)
+        both = index.holders(intent[1 - n], language) if len(intent) == 2 else {}
+        for _, idle, ext, count, _ in index.ranked_with_both(skill, req.vip_skill, language):
+            if ext not in call.excluded and ext not in both:
+                others = count - 2 if surplus else 0
+                best = _min(best, (True, others, -levels[ext], idle, ext))
+    return best
+
+
+def _fit_zero(index: RoutingIndex, req: Requirements, best: AgentKey | None) -> AgentKey | None:
+    """``best`` if it fits above 0, or the longest idle of it and the agents who fit 0."""
+    call = req.call
     if best is not None and best[2] < 0:
         return best
     if req.open:  # everybody left has fit 0: the longest idle wins
         found = index.first_speaking(call.language, call.excluded)
     else:  # VIP agents with none of the intent skills
-        found = index.longest_idle_with(req.vip_skill, call.language, skip)
+        found = index.longest_idle_with(req.vip_skill, call.language, call.excluded)
     return best if found is None else _min(best, (True, 0, 0, *found))
 
 
@@ -260,9 +330,15 @@ def _best_multi(
 ) -> AgentKey | None:
     """Weigh agents with several needed skills in order of the best key they could have (their
     other skills, the sum of their levels), until one could not beat the best so far."""
+    if not multi:
+        return best
     profiles, ready = index.profiles, index.ready
-    sums = index.level_sums(multi, req.intent, req.call.language)
-    bounds = sorted((_others(profiles[e], req) if surplus else 0, -sums[e], e) for e in multi)
+    bounds = []
+    for ext in multi:
+        skills = profiles[ext].skills
+        others = len(skills) - len(skills.keys() & req.needed) if surplus else 0
+        bounds.append((others, -sum([skills.get(skill, 0) for skill in req.intent]), ext))
+    bounds.sort()
     for others, ceiling, ext in bounds:
         if best is not None and (others, ceiling) > best[1:3]:
             break
@@ -272,10 +348,19 @@ def _best_multi(
 
 
 def _fewest_others(index: RoutingIndex, req: Requirements) -> AgentKey | None:
-    """Surplus: agents with several needed skills one by one, the others by number of skills."""
+    """Surplus. Agents with several needed skills: with two intent skills, those with both
+    (for a standard call, the pair ranking's best key; else weighed one by one) and, for a VIP
+    call with one or two intent skills, those with the vip skill and one (``_best_by_vip_skill``);
+    other intents: all weighed one by one. Then the others by number of skills."""
     call = req.call
     multi = index.sharing(req.needed, call.language)
-    best = _best_multi(index, req, multi, None, True)
+    if len(req.intent) == 2 and not req.vip_skill:
+        best = _fewest_with_both(index, req, multi)
+    elif len(req.intent) in (1, 2) and req.vip_skill:
+        both = index.sharing(req.intent, call.language)
+        best = _best_by_vip_skill(index, req, _best_multi(index, req, both, None, True), True)
+    else:
+        best = _best_multi(index, req, multi, None, True)
     most = inf if best is None else best[1]
     alone = call.excluded if req.open else None  # agents with none of the needed skills
     found = index.fewest_skills(
@@ -284,18 +369,39 @@ def _fewest_others(index: RoutingIndex, req: Requirements) -> AgentKey | None:
     return best if found is None else _min(best, (True, *found))
 
 
+def _fewest_with_both(index: RoutingIndex, req: Requirements, both: set[str]) -> AgentKey | None:
+    """Surplus, a standard call with two intent skills: the agents with ``both`` have their
+    number of skills less 2 other skills, and fit the sum of both levels if both are at the
+    level asked; if the one with the smallest such key does, that key is the best of them."""
+    (skill, other), call = req.intent, req.call
+    ranked = index.ranked_with_both(skill, other, call.language)
+    first = min((e for e in ranked if e[2] not in call.excluded), key=_fewest_key, default=None)
+    if first is not None and first[4] >= req.min_level:
+        return (True, *_fewest_key(first))
+    return None if first is None else _best_multi(index, req, both, None, True)
+
+
+def _fewest_key(entry: Fitting) -> tuple[int, int, float, str]:
+    minus_fit, idle, ext, count, _ = entry
+    return (count - 2, minus_fit, idle, ext)
+
+
 def _singles(index: RoutingIndex, req: Requirements) -> list[tuple[int, ByCount]]:
-    """(fit, agents by number of skills) of the agents who qualify with one needed skill: with
-    the vip skill, or any skill of an open call (fit 0); with the single intent skill at a
-    level it qualifies at (fit: the level; such agents of an open call are listed twice)."""
+    """(fit, agents by number of skills), best fit first, of the agents who qualify with one
+    needed skill: with the vip skill, or any skill of an open call (fit 0); with the single
+    intent skill at a level it asks for (fit: the level) or, for an open call, below it (0)."""
     language, found = req.call.language, []
     for skill in req.needed:
-        if skill == req.vip_skill or req.open:
-            found.append((0, index.ready_by_count(skill, language)))
         if req.intent == (skill,):
             by_level = index.ready_by_level(skill, language).items()
-            found += [(level, agents) for level, agents in by_level if level >= req.min_level]
-    return found
+            found += [
+                (level if level >= req.min_level else 0, agents)
+                for level, agents in by_level
+                if req.open or level >= req.min_level
+            ]
+        elif skill == req.vip_skill or req.open:
+            found.append((0, index.ready_by_count(skill, language)))
+    return sorted(found, key=itemgetter(0), reverse=True)
 
 
 def _min(best: AgentKey | None, key: AgentKey) -> AgentKey:
@@ -359,26 +465,50 @@ def choose_call(
     mine = [_call_key(c, extension, policy) for c in managed if _takes(profile, c, at)]
     if mine:
         return _call_choice(min(mine), calls, at)
-    found = first_taken(_call_lists(index, profile, at), lambda c: _takes(profile, calls[c], at))
+
+    def takes(call_id: str) -> bool:
+        return _takes(profile, calls[call_id], at)
+
+    found = first_head(_call_lists(index, profile, at, heads_only=True))
+    if found is not None and not takes(found[2]):  # rare: look further, in every list
+        found = first_taken(_call_lists(index, profile, at, heads_only=False), takes)
     return _call_choice(None if found is None else (True, *found), calls, at)
 
 
-def _call_lists(index: RoutingIndex, profile: AgentProfile, at: _Moment) -> list[CallList]:
+def _call_lists(
+    index: RoutingIndex, profile: AgentProfile, at: _Moment, heads_only: bool
+) -> list[CallList]:
     """(offset to virtual time, calls by enqueued_at, last enqueued_at worth looking at) of
-    every non-empty list the agent could take a call from."""
+    every non-empty list the agent could take a call from. A language and class (VIP or not)
+    has a list of all its calls, and one per skill; ``heads_only``: when the first of all its
+    calls is in reach, the skill lists are left out, since that call comes before all of theirs.
+    """
     policy, lists = at.policy, []
     vip_route = bool(policy.vip_skill) and policy.vip_skill in profile.skills
-    levels = {**profile.skills, NO_SKILL: policy.vip_min_level}  # NO_SKILL: no level asked
     for language in profile.languages:
         for vip, offset in ((True, policy.vip_priority), (False, 0.0)):
-            by_skill = index.calls_by_skill(language, vip)
-            for skill in by_skill.keys() & levels.keys():  # VIP calls: experts, then relaxed
-                level = levels[skill] if vip else policy.vip_min_level
-                wait = policy.vip_waits[level] if level < policy.vip_min_level else -inf
-                lists.append((offset, by_skill[skill], at.now - wait))
-            everyone = inf if vip and vip_route else at.now - policy.vip_waits[0]  # any skill
-            lists.append((offset, index.calls_speaking(language, vip), everyone))
-    return [(offset, entries, last) for offset, entries, last in lists if entries]
+            everyone = index.calls_speaking(language, vip)
+            last = inf if vip and vip_route else at.now - policy.vip_waits[0]  # any skill
+            if not everyone:
+                continue
+            lists.append((offset, everyone, last))
+            if not heads_only or everyone[0][0] > last:
+                lists += _skill_lists(index.calls_by_skill(language, vip), profile, vip, at)
+    return lists
+
+
+def _skill_lists(
+    by_skill: Mapping[str, Sequence[Entry]], profile: AgentProfile, vip: bool, at: _Moment
+) -> Iterable[CallList]:
+    """The lists of calls needing one of the agent's skills (or none); VIP calls: experts at
+    once, the others once the wait relaxes the level to theirs."""
+    policy = at.policy
+    offset = policy.vip_priority if vip else 0.0
+    levels = {**profile.skills, NO_SKILL: policy.vip_min_level}  # NO_SKILL: no level asked
+    for skill in by_skill.keys() & levels.keys():
+        level = levels[skill] if vip else policy.vip_min_level
+        wait = policy.vip_waits[level] if level < policy.vip_min_level else -inf
+        yield offset, by_skill[skill], at.now - wait
 
 
 def choose_call_by_scan(

@@ -3,21 +3,26 @@ at a few short sorted lists instead of every agent or every call. No policy, I/O
 
 READY agents, each list sorted by ``(idle_since, extension)`` (longest idle first):
   - ``ready_by_level(skill, language)[level][count]``: with ``skill`` at ``level`` and ``count``
-    skills in all (the count orders agents by opportunity cost), and ``ready_by_count(skill,
-    language)[count]`` at any level;
+    skills in all (the count orders agents by opportunity cost), ``ready_at_level(skill,
+    language)[level]`` whatever the count, and ``ready_by_count(skill, language)[count]`` at any
+    level;
   - ``ready_speaking(language)`` and ``ready_with_skill_count(language, count)``;
-  - ``holders(skill, language)``: extension -> level, for set intersections.
+  - ``holders(skill, language)``: extension -> level;
+  - ``ranked_with_both(skill, other, language)``: the agents with both skills (a pair index, so
+    that no decision intersects holders) as (-the sum of the two levels, idle_since, extension,
+    number of skills, the lower of the two levels), sorted: best fit first, then longest idle.
 Waiting calls, each list sorted by ``(enqueued_at, call_id)``, VIP and standard apart, so every
 list is also in virtual-enqueue-time order whatever the VIP priority: ``calls_needing(skill,
 language, vip)``, ``calls_speaking(language, vip)``; and ``calls_managed_by(extension)``.
-A change to an agent or a call touches a handful of lists: ``bisect`` inserts and deletes."""
+A change to a call touches a handful of lists, and to an agent a few per skill and per pair of
+skills (worked out once per profile): ``bisect`` inserts and deletes."""
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from acd.model import AgentProfile, AgentState, AgentStatus, WaitingCall
 
@@ -25,9 +30,12 @@ Entry = tuple[float, str]  # (idle_since, extension) or (enqueued_at, call_id)
 Lists = dict[Any, list[Entry]]
 ByLevel = dict[int, dict[int, list[Entry]]]  # level -> number of skills -> agents
 Ranked = tuple[int, int, float, str]  # (other skills, -fit, idle_since, extension)
+Fitting = tuple[int, float, str, int, int]  # (-fit, idle_since, extension, skills, lower level)
+Pair = tuple[str, str, str]  # (skill, other skill, language), the skills in order
 CallList = tuple[float, Sequence[Entry], float]  # (offset to virtual time, calls, last to see)
 NO_SKILL = ""  # the skill key of calls whose intent names no skill
 K = TypeVar("K")
+V = TypeVar("V")
 
 _EMPTY: tuple[Entry, ...] = ()
 _NOBODY: Mapping[str, int] = MappingProxyType({})
@@ -37,7 +45,11 @@ _NO_LEVELS: Mapping[int, Mapping[int, Sequence[Entry]]] = MappingProxyType({})
 
 
 def _insert(lists: dict[K, list[Entry]], key: K, entry: Entry) -> None:
-    insort(lists.setdefault(key, []), entry)
+    entries = lists.get(key)
+    if entries is None:
+        lists[key] = [entry]
+    else:
+        insort(entries, entry)
 
 
 def _delete(lists: dict[K, list[Entry]], key: K, entry: Entry) -> None:
@@ -69,17 +81,24 @@ def longest_idle(lists: Iterable[Sequence[Entry]], skip: Container[str]) -> Entr
     return best
 
 
+def first_head(lists: Iterable[CallList]) -> tuple[float, float, str] | None:
+    """The smallest (enqueued_at - offset, enqueued_at, call_id) of the lists' first calls, over
+    lists of (offset, calls by enqueued_at, last enqueued_at to look at)."""
+    best = None
+    for offset, entries, last in lists:
+        enqueued_at, call_id = entries[0]
+        key = (enqueued_at - offset, enqueued_at, call_id)
+        if enqueued_at <= last and (best is None or key < best):
+            best = key
+    return best
+
+
 def first_taken(
     lists: Sequence[CallList], takes: Callable[[str], bool]
 ) -> tuple[float, float, str] | None:
     """The smallest (enqueued_at - offset, enqueued_at, call_id) that ``takes`` accepts, over
-    lists of (offset, calls by enqueued_at, last enqueued_at to look at). The first call of
-    all is nearly always accepted; if not, the lists go in order of their first call (once one
-    starts after the best found, so do the rest), each up to its first accepted call."""
-    heads = [(e[0][0] - off, e[0][0], e[0][1]) for off, e, last in lists if e[0][0] <= last]
-    first = min(heads, default=None)
-    if first is None or takes(first[2]):
-        return first
+    the lists as in ``first_head``: the lists go in order of their first call (once one starts
+    after the best found, so do the rest), each up to its first accepted call."""
     best = None
     for offset, entries, last in sorted(lists, key=lambda found: found[1][0][0] - found[0]):
         if best is not None and entries[0][0] - offset > best[0]:
@@ -102,8 +121,11 @@ class RoutingIndex:
         self._ready: dict[str, float] = {}  # extension -> idle_since
         self._agents: Lists = {}
         self._by_skill: dict[tuple[str, str], ByLevel] = {}
+        self._at_level: dict[tuple[str, str], dict[int, list[Entry]]] = {}
         self._by_count: dict[tuple[str, str], dict[int, list[Entry]]] = {}
         self._holders: dict[tuple[str, str], dict[str, int]] = {}
+        self._ranked: dict[Pair, list[Fitting]] = {}
+        self._keys: dict[str, _Keys] = {}  # extension -> where its profile lists it
         self._skill_counts: list[int] = []  # numbers of skills ever seen on a profile, ascending
         self._calls: dict[str, WaitingCall] = {}
         self._queues: Lists = {}  # (language, vip) -> calls
@@ -121,6 +143,7 @@ class RoutingIndex:
         if idle is not None:
             self._unindex_agent(profile.extension, idle)
         self._profiles[profile.extension] = profile
+        self._keys[profile.extension] = _keys_of(profile)
         _remember(self._skill_counts, len(profile.skills))
         if idle is not None:
             self._index_agent(profile.extension, idle)
@@ -128,6 +151,7 @@ class RoutingIndex:
     def drop_profile(self, extension: str) -> None:
         self.set_not_ready(extension)
         self._profiles.pop(extension, None)
+        self._keys.pop(extension, None)
 
     def set_ready(self, extension: str, idle_since: float) -> None:
         """Mark a known agent READY (idle since ``idle_since``); unknown agents are ignored."""
@@ -160,16 +184,20 @@ class RoutingIndex:
         self, skill: str, language: str, min_level: int, skip: Container[str]
     ) -> tuple[int, Entry] | None:
         """The longest idle agent not in ``skip`` at the highest level >= ``min_level``."""
-        by_level = self._by_skill.get((skill, language), {})
-        for level in sorted(by_level, reverse=True):
-            found = longest_idle(by_level[level].values(), skip) if level >= min_level else None
+        at_level = self.ready_at_level(skill, language)
+        for level in sorted(at_level, reverse=True):
+            if level < min_level:
+                break
+            found = first_of(at_level[level], skip)
             if found is not None:
                 return level, found
         return None
 
+    def ready_at_level(self, skill: str, language: str) -> Mapping[int, Sequence[Entry]]:
+        return self._at_level.get((skill, language), _NO_AGENTS)
+
     def longest_idle_with(self, skill: str, language: str, skip: Container[str]) -> Entry | None:
-        by_level = self._by_skill.get((skill, language), {}).values()
-        return longest_idle((agents for by_count in by_level for agents in by_count.values()), skip)
+        return longest_idle(self.ready_at_level(skill, language).values(), skip)
 
     def ready_by_count(self, skill: str, language: str) -> Mapping[int, Sequence[Entry]]:
         """READY agents speaking ``language`` with ``skill``, any level: number of skills ->
@@ -181,6 +209,9 @@ class RoutingIndex:
 
     def holders(self, skill: str, language: str) -> Mapping[str, int]:
         return self._holders.get((skill, language), _NOBODY)
+
+    def ranked_with_both(self, skill: str, other: str, language: str) -> Sequence[Fitting]:
+        return self._ranked.get(_pair(skill, other, language), ())
 
     def ready_speaking(self, language: str) -> Sequence[Entry]:
         return self._agents.get(("language", language), _EMPTY)
@@ -195,12 +226,9 @@ class RoutingIndex:
     def sharing(self, skills: Sequence[str], language: str) -> set[str]:
         """READY agents speaking ``language`` with at least two of ``skills``."""
         found: set[str] = set()
-        if len(skills) < 2:
-            return found
-        holders = [self.holders(skill, language).keys() for skill in skills]
-        for n, some in enumerate(holders):
-            for others in holders[n + 1 :]:
-                found |= some & others
+        for n, skill in enumerate(skills):
+            for other in skills[n + 1 :]:
+                found.update([entry[2] for entry in self.ranked_with_both(skill, other, language)])
         return found
 
     def count_skilled(
@@ -214,28 +242,21 @@ class RoutingIndex:
     ) -> int:
         """READY agents speaking ``language``, not ``excluded``, with every one of ``skills``
         at ``min_level`` or above or with ``vip_skill``; counted exactly only past ``enough``."""
-        holders = sorted((self.holders(skill, language) for skill in skills), key=len)
-        vips = self.holders(vip_skill, language).keys() if vip_skill else set()
-        if not holders or len(holders[0]) + len(vips) <= enough:
-            return len(holders[0]) + len(vips) if holders else len(vips)
-        found = {e for e in holders[0] if all(h.get(e, 0) >= min_level for h in holders)}
-        return len((found | vips) - excluded)
+        holders = [self._holders.get((skill, language), _NOBODY) for skill in skills]
+        vips = self._holders.get((vip_skill, language), _NOBODY) if vip_skill else _NOBODY
+        most = min(map(len, holders), default=0) + len(vips)
+        if most <= enough or not holders:
+            return most
+        fewest = min(holders, key=len)
+        found = {e for e in fewest if all(h.get(e, 0) >= min_level for h in holders)}
+        return len((found | vips.keys()) - excluded)
 
     def first_speaking(self, language: str, skip: Container[str] = ()) -> Entry | None:
         return first_of(self.ready_speaking(language), skip)
 
-    def level_sums(self, agents: set[str], skills: Sequence[str], language: str) -> dict[str, int]:
-        """extension -> the sum of its levels in ``skills``, for READY ``agents``."""
-        sums = dict.fromkeys(agents, 0)
-        for skill in skills:
-            holders = self.holders(skill, language)
-            for ext in agents & holders.keys():
-                sums[ext] += holders[ext]
-        return sums
-
     def count_speaking(self, language: str, excluded: Iterable[str] = ()) -> int:
         """READY agents who speak ``language``, not counting those in ``excluded``."""
-        gone = sum(1 for ext in excluded if self._speaks(ext, language))
+        gone = sum(1 for ext in excluded if self._speaks(ext, language)) if excluded else 0
         return len(self.ready_speaking(language)) - gone
 
     def fewest_skills(
@@ -248,18 +269,22 @@ class RoutingIndex:
         most: float,
     ) -> Ranked | None:
         """The smallest (other skills, -fit, idle_since, extension) of: the agents in ``groups``
-        ((fit, agents by number of skills), each agent's one skill of ``avoid``: count - 1 other
-        skills) not in ``skip``; unless ``alone`` is None, agents with none of ``avoid`` (count
-        other skills) not in ``alone``. Only keys with other skills <= ``most`` are looked at."""
+        ((fit, agents by number of skills), best fit first; each agent's one skill of ``avoid``:
+        count - 1 other skills) not in ``skip``; unless ``alone`` is None, agents with none of
+        ``avoid`` (count other skills) not in ``alone``. Only keys with other skills <= ``most``
+        are looked at."""
         best: Ranked | None = None
         for count in self._skill_counts:
             if count - 1 > (most if best is None else min(most, best[0])):
                 break
             for fit, by_count in groups:
+                if best is not None and (count - 1, -fit) > best[:2]:
+                    break  # nor can the groups after it
                 found = first_of(by_count[count], skip) if count in by_count else None
                 best = best if found is None else _smaller(best, (count - 1, -fit, *found))
-            found = None if alone is None else self.first_without(language, count, avoid, alone)
-            best = best if found is None else _smaller(best, (count, 0, *found))
+            if alone is not None and (best is None or (count, 0) <= best[:2]):
+                found = self.first_without(language, count, avoid, alone)
+                best = best if found is None else _smaller(best, (count, 0, *found))
         return best
 
     def first_without(
@@ -268,40 +293,55 @@ class RoutingIndex:
         """The longest-idle READY agent speaking ``language`` with ``count`` skills, none of
         them in ``avoid``, not in ``skip``."""
         holders = [self.holders(skill, language) for skill in avoid]
-        entries = self.ready_with_skill_count(language, count)
-        return next(
-            (e for e in entries if e[1] not in skip and not any(e[1] in h for h in holders)), None
-        )
+        for entry in self.ready_with_skill_count(language, count):
+            if entry[1] in skip:
+                continue
+            for found in holders:
+                if entry[1] in found:
+                    break
+            else:
+                return entry
+        return None
 
     def _speaks(self, extension: str, language: str) -> bool:
         return extension in self._ready and language in self._profiles[extension].languages
 
     def _index_agent(self, extension: str, idle: float) -> None:
-        profile, entry = self._profiles[extension], (idle, extension)
-        count = len(profile.skills)
-        for key in _agent_keys(profile):
+        keys, entry = self._keys[extension], (idle, extension)
+        for key in keys.lists:
             _insert(self._agents, key, entry)
-        for language in profile.languages:
-            for skill, level in profile.skills.items():
-                self._holders.setdefault((skill, language), {})[extension] = level
-                by_level = self._by_skill.setdefault((skill, language), {})
-                _insert(by_level.setdefault(level, {}), count, entry)
-                _insert(self._by_count.setdefault((skill, language), {}), count, entry)
+        for key, level in keys.skills:
+            self._holders.setdefault(key, {})[extension] = level
+            _insert(
+                self._by_skill.setdefault(key, {}).setdefault(level, {}), keys.skill_count, entry
+            )
+            _insert(self._by_count.setdefault(key, {}), keys.skill_count, entry)
+            _insert(self._at_level.setdefault(key, {}), level, entry)
+        for pair, fit, lower in keys.pairs:  # one per two skills and language: inlined
+            ranked = self._ranked.get(pair)
+            if ranked is None:
+                self._ranked[pair] = [(-fit, idle, extension, keys.skill_count, lower)]
+            else:
+                insort(ranked, (-fit, idle, extension, keys.skill_count, lower))
 
     def _unindex_agent(self, extension: str, idle: float) -> None:
-        profile, entry = self._profiles[extension], (idle, extension)
-        for key in _agent_keys(profile):
+        keys, entry = self._keys[extension], (idle, extension)
+        for key in keys.lists:
             _delete(self._agents, key, entry)
-        for language in profile.languages:
-            for skill, level in profile.skills.items():
-                holders = self._holders[(skill, language)]
-                del holders[extension]
-                if not holders:
-                    del self._holders[(skill, language)]
-                self._unbucket((skill, language), level, len(profile.skills), entry)
-                _delete(self._by_count[(skill, language)], len(profile.skills), entry)
-                if not self._by_count[(skill, language)]:
-                    del self._by_count[(skill, language)]
+        for key, level in keys.skills:
+            _forget(self._holders, key, extension)
+            self._unbucket(key, level, keys.skill_count, entry)
+            _delete(self._by_count[key], keys.skill_count, entry)
+            if not self._by_count[key]:
+                del self._by_count[key]
+            _delete(self._at_level[key], level, entry)
+            if not self._at_level[key]:
+                del self._at_level[key]
+        for pair, fit, lower in keys.pairs:  # inlined; each list is short
+            ranked = self._ranked[pair]
+            ranked.remove((-fit, idle, extension, keys.skill_count, lower))
+            if not ranked:
+                del self._ranked[pair]
 
     def _unbucket(self, key: tuple[str, str], level: int, count: int, entry: Entry) -> None:
         by_level = self._by_skill[key]
@@ -366,7 +406,37 @@ def _remember(ascending: list[int], value: int) -> None:
         ascending.insert(at, value)
 
 
-def _agent_keys(profile: AgentProfile) -> Iterable[tuple[object, ...]]:
-    for language in profile.languages:
-        yield ("language", language)
-        yield ("count", language, len(profile.skills))
+def _pair(skill: str, other: str, language: str) -> Pair:
+    return (skill, other, language) if skill < other else (other, skill, language)
+
+
+def _forget(holders: dict[K, dict[str, V]], key: K, extension: str) -> None:
+    found = holders[key]
+    del found[extension]
+    if not found:
+        del holders[key]
+
+
+class _Keys(NamedTuple):
+    """Where a READY agent is listed, worked out once per profile."""
+
+    lists: tuple[tuple[object, ...], ...]  # ("language", language), ("count", language, count)
+    skills: tuple[tuple[tuple[str, str], int], ...]  # ((skill, language), level)
+    pairs: tuple[tuple[Pair, int, int], ...]  # (two skills and a language, level sum, lower)
+    skill_count: int
+
+
+def _keys_of(profile: AgentProfile) -> _Keys:
+    languages, count = sorted(profile.languages), len(profile.skills)
+    levels = sorted(profile.skills.items())
+    return _Keys(
+        tuple(key for lang in languages for key in (("language", lang), ("count", lang, count))),
+        tuple(((skill, lang), level) for lang in languages for skill, level in levels),
+        tuple(
+            ((one, other, lang), level + other_level, min(level, other_level))
+            for lang in languages
+            for n, (one, level) in enumerate(levels)
+            for other, other_level in levels[n + 1 :]
+        ),
+        count,
+    )

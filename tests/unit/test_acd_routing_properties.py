@@ -78,7 +78,7 @@ def profiles(draw: st.DrawFn, extension: str) -> AgentProfile:
 @st.composite
 def waiting_calls(draw: st.DrawFn, call_id: str) -> WaitingCall:
     intents = st.sampled_from(SKILLS[:3]) | st.just("vip")  # the vip skill, now and then
-    skills = draw(st.lists(intents, max_size=2))  # duplicates too
+    skills = draw(st.lists(intents, max_size=3))  # duplicates too
     return WaitingCall(
         call_id, call_id, "1", tuple(skills), draw(st.sampled_from(LANGUAGES)), draw(st.booleans()),
         draw(times), account_manager=draw(st.sampled_from(("", *EXTENSIONS[:4]))),
@@ -273,6 +273,13 @@ def layout(index: RoutingIndex) -> dict[tuple[object, ...], list[tuple[float, st
             seen[("by count", skill, language)] = sorted(
                 index.ready_by_count(skill, language).items()
             )
+            seen[("at level", skill, language)] = sorted(
+                index.ready_at_level(skill, language).items()
+            )
+            for other in SKILLS:
+                seen[("both", skill, other, language)] = list(
+                    index.ranked_with_both(skill, other, language)
+                )
             for level in range(1, 6):
                 for count in range(len(SKILLS) + 1):
                     seen[("bucket", skill, language, level, count)] = list(

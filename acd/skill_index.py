@@ -15,24 +15,31 @@ Waiting calls, each list sorted by ``(enqueued_at, call_id)``, VIP and standard 
 list is also in virtual-enqueue-time order whatever the VIP priority: ``calls_needing(skill,
 language, vip)``, ``calls_speaking(language, vip)``; and ``calls_managed_by(extension)``.
 A change to a call touches a handful of lists, and to an agent a few per skill and per pair of
-skills (worked out once per profile): ``bisect`` inserts and deletes."""
+skills (worked out once per profile): ``bisect`` inserts and deletes (``acd.sorted_lists``, with
+the searches over list heads that these queries and the routing decisions share)."""
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from bisect import insort
+from collections.abc import Container, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypeVar
 
 from acd.model import AgentProfile, AgentState, AgentStatus, WaitingCall
+from acd.sorted_lists import (
+    Entry,
+    delete_entry,
+    first_of,
+    insert_entry,
+    insert_new,
+    longest_idle,
+)
 
-Entry = tuple[float, str]  # (idle_since, extension) or (enqueued_at, call_id)
 Lists = dict[Any, list[Entry]]
 ByLevel = dict[int, dict[int, list[Entry]]]  # level -> number of skills -> agents
 Ranked = tuple[int, int, float, str]  # (other skills, -fit, idle_since, extension)
 Fitting = tuple[int, float, str, int, int]  # (-fit, idle_since, extension, skills, lower level)
 Pair = tuple[str, str, str]  # (skill, other skill, language), the skills in order
-CallList = tuple[float, Sequence[Entry], float]  # (offset to virtual time, calls, last to see)
 NO_SKILL = ""  # the skill key of calls whose intent names no skill
 K = TypeVar("K")
 V = TypeVar("V")
@@ -42,75 +49,6 @@ _NOBODY: Mapping[str, int] = MappingProxyType({})
 _NO_CALLS: Mapping[str, Sequence[Entry]] = MappingProxyType({})
 _NO_AGENTS: Mapping[int, Sequence[Entry]] = MappingProxyType({})
 _NO_LEVELS: Mapping[int, Mapping[int, Sequence[Entry]]] = MappingProxyType({})
-
-
-def _insert(lists: dict[K, list[Entry]], key: K, entry: Entry) -> None:
-    entries = lists.get(key)
-    if entries is None:
-        lists[key] = [entry]
-    else:
-        insort(entries, entry)
-
-
-def _delete(lists: dict[K, list[Entry]], key: K, entry: Entry) -> None:
-    entries = lists.get(key)
-    if entries is None:
-        return
-    at = bisect_left(entries, entry)
-    if at < len(entries) and entries[at] == entry:
-        del entries[at]
-    if not entries:
-        del lists[key]
-
-
-def first_of(entries: Iterable[Entry], skip: Container[str]) -> Entry | None:
-    for entry in entries:
-        if entry[1] not in skip:
-            return entry
-    return None
-
-
-def longest_idle(lists: Iterable[Sequence[Entry]], skip: Container[str]) -> Entry | None:
-    """The smallest entry not in ``skip`` over several sorted lists."""
-    best = None
-    for entries in lists:
-        for entry in entries:
-            if entry[1] not in skip:
-                best = entry if best is None or entry < best else best
-                break
-    return best
-
-
-def first_head(lists: Iterable[CallList]) -> tuple[float, float, str] | None:
-    """The smallest (enqueued_at - offset, enqueued_at, call_id) of the lists' first calls, over
-    lists of (offset, calls by enqueued_at, last enqueued_at to look at)."""
-    best = None
-    for offset, entries, last in lists:
-        enqueued_at, call_id = entries[0]
-        key = (enqueued_at - offset, enqueued_at, call_id)
-        if enqueued_at <= last and (best is None or key < best):
-            best = key
-    return best
-
-
-def first_taken(
-    lists: Sequence[CallList], takes: Callable[[str], bool]
-) -> tuple[float, float, str] | None:
-    """The smallest (enqueued_at - offset, enqueued_at, call_id) that ``takes`` accepts, over
-    the lists as in ``first_head``: the lists go in order of their first call (once one starts
-    after the best found, so do the rest), each up to its first accepted call."""
-    best = None
-    for offset, entries, last in sorted(lists, key=lambda found: found[1][0][0] - found[0]):
-        if best is not None and entries[0][0] - offset > best[0]:
-            break
-        for enqueued_at, call_id in entries:
-            key = (enqueued_at - offset, enqueued_at, call_id)
-            if enqueued_at > last or (best is not None and key >= best):
-                break
-            if takes(call_id):
-                best = key
-                break
-    return best
 
 
 class RoutingIndex:
@@ -144,7 +82,7 @@ class RoutingIndex:
             self._unindex_agent(profile.extension, idle)
         self._profiles[profile.extension] = profile
         self._keys[profile.extension] = _keys_of(profile)
-        _remember(self._skill_counts, len(profile.skills))
+        insert_new(self._skill_counts, len(profile.skills))
         if idle is not None:
             self._index_agent(profile.extension, idle)
 
@@ -309,14 +247,14 @@ class RoutingIndex:
     def _index_agent(self, extension: str, idle: float) -> None:
         keys, entry = self._keys[extension], (idle, extension)
         for key in keys.lists:
-            _insert(self._agents, key, entry)
+            insert_entry(self._agents, key, entry)
         for key, level in keys.skills:
             self._holders.setdefault(key, {})[extension] = level
-            _insert(
+            insert_entry(
                 self._by_skill.setdefault(key, {}).setdefault(level, {}), keys.skill_count, entry
             )
-            _insert(self._by_count.setdefault(key, {}), keys.skill_count, entry)
-            _insert(self._at_level.setdefault(key, {}), level, entry)
+            insert_entry(self._by_count.setdefault(key, {}), keys.skill_count, entry)
+            insert_entry(self._at_level.setdefault(key, {}), level, entry)
         for pair, fit, lower in keys.pairs:  # one per two skills and language: inlined
             ranked = self._ranked.get(pair)
             if ranked is None:
@@ -327,14 +265,14 @@ class RoutingIndex:
     def _unindex_agent(self, extension: str, idle: float) -> None:
         keys, entry = self._keys[extension], (idle, extension)
         for key in keys.lists:
-            _delete(self._agents, key, entry)
+            delete_entry(self._agents, key, entry)
         for key, level in keys.skills:
             _forget(self._holders, key, extension)
             self._unbucket(key, level, keys.skill_count, entry)
-            _delete(self._by_count[key], keys.skill_count, entry)
+            delete_entry(self._by_count[key], keys.skill_count, entry)
             if not self._by_count[key]:
                 del self._by_count[key]
-            _delete(self._at_level[key], level, entry)
+            delete_entry(self._at_level[key], level, entry)
             if not self._at_level[key]:
                 del self._at_level[key]
         for pair, fit, lower in keys.pairs:  # inlined; each list is short
@@ -345,7 +283,7 @@ class RoutingIndex:
 
     def _unbucket(self, key: tuple[str, str], level: int, count: int, entry: Entry) -> None:
         by_level = self._by_skill[key]
-        _delete(by_level[level], count, entry)
+        delete_entry(by_level[level], count, entry)
         if not by_level[level]:
             del by_level[level]
             if not by_level:
@@ -358,9 +296,9 @@ class RoutingIndex:
         self.remove_call(call.call_id)
         self._calls[call.call_id] = call
         entry, by = (call.enqueued_at, call.call_id), (call.language, call.vip)
-        _insert(self._queues, by, entry)
+        insert_entry(self._queues, by, entry)
         for skill in dict.fromkeys(call.skills or (NO_SKILL,)):
-            _insert(self._needing.setdefault(by, {}), skill, entry)
+            insert_entry(self._needing.setdefault(by, {}), skill, entry)
         if call.account_manager:
             self._managed.setdefault(call.account_manager, {})[call.call_id] = None
 
@@ -369,9 +307,9 @@ class RoutingIndex:
         if call is None:
             return None
         entry, by = (call.enqueued_at, call.call_id), (call.language, call.vip)
-        _delete(self._queues, by, entry)
+        delete_entry(self._queues, by, entry)
         for skill in dict.fromkeys(call.skills or (NO_SKILL,)):
-            _delete(self._needing[by], skill, entry)
+            delete_entry(self._needing[by], skill, entry)
         if not self._needing[by]:
             del self._needing[by]
         managed = self._managed.get(call.account_manager)
@@ -398,12 +336,6 @@ class RoutingIndex:
 
 def _smaller(best: Ranked | None, key: Ranked) -> Ranked:
     return key if best is None or key < best else best
-
-
-def _remember(ascending: list[int], value: int) -> None:
-    at = bisect_left(ascending, value)
-    if at == len(ascending) or ascending[at] != value:
-        ascending.insert(at, value)
 
 
 def _pair(skill: str, other: str, language: str) -> Pair:

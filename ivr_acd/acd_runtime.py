@@ -7,12 +7,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from acd.agent_states import AgentStateError
 from acd.dispatcher import Dispatcher
 from acd.live_state import LiveState
 from acd.model import AgentProfile, AgentStatus
@@ -33,6 +34,7 @@ from ivr_acd.settings import AcdSettings, Settings
 log = logging.getLogger(__name__)
 
 RESYNC_SECONDS = 2.0
+LOAD_WAIT = 10.0  # seconds a REST call made while the ACD starts waits for its first load
 
 
 def routing_policy(acd: AcdSettings) -> RoutingPolicy:
@@ -64,6 +66,12 @@ def status_to_dict(status: AgentStatus, now: float) -> dict[str, Any]:
     }
 
 
+class AcdStartingError(AgentStateError):
+    """The ACD has not loaded its agents yet (Redis unreachable since the start)."""
+
+    code = "acd-unavailable"
+
+
 @dataclass
 class AcdRuntime:
     acd: Acd
@@ -71,6 +79,7 @@ class AcdRuntime:
     journal: CrmTransitionLog
     presence: AgentStateLogRepository
     settings: AcdSettings
+    loaded: asyncio.Event = field(default_factory=asyncio.Event)  # the first load is done
 
     @classmethod
     def build(
@@ -132,6 +141,7 @@ class AcdRuntime:
             try:
                 async with self.acd.live.subscribe() as changes:
                     await self.load()
+                    self.loaded.set()
                     async for change in changes:
                         dispatcher.apply_change(change)
             except (RedisError, OSError, TimeoutError) as exc:
@@ -147,24 +157,44 @@ class AcdRuntime:
                 log.exception("ACD tick failed")
 
     # ---- the REST API's ports ------------------------------------------------------------
+    # Each waits for the first load: a request made while a controller starts is answered
+    # from the loaded agents, never with a wrong "unknown agent".
+    async def started(self) -> None:
+        if self.loaded.is_set():
+            return
+        try:
+            await asyncio.wait_for(self.loaded.wait(), LOAD_WAIT)
+        except TimeoutError:
+            raise AcdStartingError("-", f"not loaded within {LOAD_WAIT:.0f} s") from None
+
     async def login(self, extension: str) -> object:
+        await self.started()
         return await self.acd.login(extension)
 
     async def logout(self, extension: str) -> object:
+        await self.started()
         return await self.acd.logout(extension)
 
     async def pause(self, extension: str, reason: str) -> object:
+        await self.started()
         return await self.acd.pause(extension, reason)
 
     async def unpause(self, extension: str) -> object:
+        await self.started()
         return await self.acd.unpause(extension)
 
+    async def ready(self, extension: str) -> object:
+        await self.started()
+        return await self.acd.ready(extension)
+
     async def state(self, extension: str) -> Mapping[str, Any]:
+        await self.started()
         return status_to_dict(await self.acd.state(extension), time.time())
 
     async def snapshot(self) -> Mapping[str, Any]:
         """Wallboard figures (``acd.wallboard``): per queue today with its line and agents by
         state, the calls in line (those ringing an agent too), the agents' states."""
+        await self.started()
         dispatcher = self.acd.dispatcher
         queued = await self.acd.live.queued_calls()
         figures = await self.acd.stats.today()

@@ -100,5 +100,5 @@ def console_ports(
     return ConsolePorts(
         feed=hub,
         volume=CallVolume(database.sessions, ZoneInfo(settings.ivr.time_zone)),
-        end_wrapup=acd.acd.ready,
+        end_wrapup=acd.ready,
     )

@@ -10,20 +10,17 @@ moves a campaign only from the states a transition allows.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any, Final
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from acd.campaigns.codec import campaign_from_stored, spec_json
+from acd.campaigns.codec import spec_json
 from acd.campaigns.compliance import Decision
 from acd.campaigns.model import (
-    REACHED,
     Attempt,
     Campaign,
     CampaignState,
@@ -31,9 +28,33 @@ from acd.campaigns.model import (
     PromiseToPay,
     Target,
 )
+from crm_bridge.campaign_records import (
+    NewAttempt,
+    Progress,
+    StoredAttempt,
+    StoredCampaign,
+    StoredDecision,
+    progress_of,
+    stored_attempt,
+    stored_campaign,
+    stored_decision,
+)
 from crm_bridge.errors import CrmError
 from crm_bridge.models import CampaignAttempt, CampaignDecision, DunningCampaign, Policy
 from crm_bridge.sqltypes import utc_now
+
+__all__ = [
+    "TRANSITIONS",
+    "CampaignExistsError",
+    "CampaignNotFoundError",
+    "CampaignRepository",
+    "CampaignStateError",
+    "NewAttempt",
+    "Progress",
+    "StoredAttempt",
+    "StoredCampaign",
+    "StoredDecision",
+]
 
 MAX_LIMIT: Final = 1000
 OTHER_CAMPAIGNS_LOOKBACK: Final = timedelta(days=2)  # for the daily cap per number
@@ -64,161 +85,6 @@ TRANSITIONS: Final[dict[str, tuple[frozenset[CampaignState], CampaignState]]] = 
     ),
     "complete": (frozenset({CampaignState.RUNNING}), CampaignState.COMPLETED),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class StoredCampaign:
-    campaign: Campaign
-    machine_message: str | None
-    created_by: str
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def id(self) -> str:
-        return self.campaign.id
-
-    def to_dict(self) -> dict[str, Any]:
-        c = self.campaign
-        return {
-            "id": c.id,
-            "name": c.name,
-            "mode": c.mode.value,
-            "state": c.state.value,
-            **spec_json(c),
-            "machine_message": self.machine_message,
-            "created_by": self.created_by,
-            "created_at": _iso(self.created_at),
-            "updated_at": _iso(self.updated_at),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class NewAttempt:
-    """An attempt to claim: its derived id, what it dials, its Asterisk linkedid."""
-
-    attempt: Attempt
-    customer_id: int
-    linkedid: str
-    controller: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class StoredAttempt:
-    attempt_id: str
-    campaign_id: str
-    policy_id: int
-    customer_id: int
-    seq: int
-    number: str
-    linkedid: str
-    controller: str
-    started_at: datetime
-    answered_at: datetime | None
-    ended_at: datetime | None
-    disposition: Disposition | None
-    promise: PromiseToPay | None
-    amd_status: str | None
-    agent_extension: str | None
-    reason: str
-
-    @property
-    def in_progress(self) -> bool:
-        return self.disposition is None
-
-    def as_attempt(self) -> Attempt:
-        """The compliance engine's view of it."""
-        return Attempt(
-            self.campaign_id,
-            self.policy_id,
-            self.seq,
-            self.number,
-            self.started_at,
-            self.ended_at if self.disposition is not None else None,
-            self.disposition,
-            self.promise if self.disposition is Disposition.PROMISED else None,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "attempt_id": self.attempt_id,
-            "campaign_id": self.campaign_id,
-            "policy_id": self.policy_id,
-            "customer_id": self.customer_id,
-            "seq": self.seq,
-            "number": self.number,
-            "linkedid": self.linkedid,
-            "started_at": _iso(self.started_at),
-            "answered_at": _iso_or_none(self.answered_at),
-            "ended_at": _iso_or_none(self.ended_at),
-            "disposition": None if self.disposition is None else self.disposition.value,
-            "promise_date": None
-            if self.promise is None
-            else self.promise.promised_date.isoformat(),
-            "promise_amount": None if self.promise is None else f"{self.promise.amount:.2f}",
-            "amd_status": self.amd_status,
-            "agent": self.agent_extension,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class StoredDecision:
-    policy_id: int
-    number: str
-    attempt_id: str | None
-    dial: bool
-    check: str
-    final: bool
-    reason: str
-    not_before: datetime | None
-    at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "policy_id": self.policy_id,
-            "number": self.number,
-            "attempt_id": self.attempt_id,
-            "dial": self.dial,
-            "check": self.check,
-            "final": self.final,
-            "reason": self.reason,
-            "not_before": _iso_or_none(self.not_before),
-            "at": _iso(self.at),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    attempted: int  # attempts made (claimed)
-    in_progress: int
-    reached: int  # a person answered
-    promised: int
-    promised_amount: Decimal
-    paid: int  # transferred to pay
-    abandoned: int
-    by_disposition: dict[str, int]
-    policies: int  # policies dialled at least once
-    skipped: int  # decisions not to dial
-
-    @property
-    def abandon_rate(self) -> float:
-        return self.abandoned / self.reached if self.reached else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "attempted": self.attempted,
-            "in_progress": self.in_progress,
-            "reached": self.reached,
-            "promised": self.promised,
-            "promised_amount": f"{self.promised_amount:.2f}",
-            "paid": self.paid,
-            "abandoned": self.abandoned,
-            "abandon_rate": round(self.abandon_rate, 4),
-            "by_disposition": self.by_disposition,
-            "policies_dialled": self.policies,
-            "skipped_decisions": self.skipped,
-        }
 
 
 class CampaignRepository:
@@ -252,21 +118,21 @@ class CampaignRepository:
                 session.add(row)
         except IntegrityError:
             raise CampaignExistsError(f"a campaign {campaign.id!r} exists already") from None
-        return _stored_campaign(row)
+        return stored_campaign(row)
 
     async def get(self, campaign_id: str) -> StoredCampaign:
         async with self._sessions() as session:
             row = await session.get(DunningCampaign, campaign_id)
         if row is None:
             raise CampaignNotFoundError(f"no campaign {campaign_id!r}")
-        return _stored_campaign(row)
+        return stored_campaign(row)
 
     async def list(self, state: str | None = None) -> builtins.list[StoredCampaign]:
         query = select(DunningCampaign).order_by(DunningCampaign.created_at, DunningCampaign.id)
         if state is not None:
             query = query.where(DunningCampaign.state == state)
         async with self._sessions() as session:
-            return [_stored_campaign(row) for row in await session.scalars(query)]
+            return [stored_campaign(row) for row in await session.scalars(query)]
 
     async def set_state(self, campaign_id: str, action: str) -> StoredCampaign:
         """Apply ``action`` (start, pause, resume, stop, complete) if the campaign's state
@@ -370,13 +236,13 @@ class CampaignRepository:
         query = select(CampaignAttempt).where(CampaignAttempt.attempt_id == attempt_id)
         async with self._sessions() as session:
             row = await session.scalar(query)
-            return None if row is None else _stored_attempt(row)
+            return None if row is None else stored_attempt(row)
 
     async def by_linkedid(self, linkedid: str) -> StoredAttempt | None:
         query = select(CampaignAttempt).where(CampaignAttempt.linkedid == linkedid)
         async with self._sessions() as session:
             row = await session.scalar(query)
-            return None if row is None else _stored_attempt(row)
+            return None if row is None else stored_attempt(row)
 
     async def in_progress(self, campaign_id: str) -> builtins.list[StoredAttempt]:
         """Attempts without a disposition yet (live, or left by a controller that died)."""
@@ -387,7 +253,7 @@ class CampaignRepository:
             .order_by(CampaignAttempt.started_at, CampaignAttempt.id)
         )
         async with self._sessions() as session:
-            return [_stored_attempt(row) for row in await session.scalars(query)]
+            return [stored_attempt(row) for row in await session.scalars(query)]
 
     async def hopper_attempts(self, campaign_id: str) -> builtins.list[Attempt]:
         """Every attempt of the campaign, and other campaigns' recent ones (the daily cap per
@@ -400,7 +266,7 @@ class CampaignRepository:
             )
         )
         async with self._sessions() as session:
-            return [_stored_attempt(row).as_attempt() for row in await session.scalars(query)]
+            return [stored_attempt(row).as_attempt() for row in await session.scalars(query)]
 
     async def attempts(
         self, campaign_id: str, limit: int = 100, offset: int = 0
@@ -414,7 +280,7 @@ class CampaignRepository:
             .offset(max(0, offset))
         )
         async with self._sessions() as session:
-            return [_stored_attempt(row) for row in await session.scalars(query)]
+            return [stored_attempt(row) for row in await session.scalars(query)]
 
     async def results(self, campaign_id: str) -> builtins.list[tuple[StoredAttempt, str]]:
         """Every attempt with its policy number, for the CSV export."""
@@ -426,7 +292,7 @@ class CampaignRepository:
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
-        return [(_stored_attempt(row), number) for row, number in rows]
+        return [(stored_attempt(row), number) for row, number in rows]
 
     # ---- decisions -------------------------------------------------------------------------
     async def log_decisions(
@@ -474,7 +340,7 @@ class CampaignRepository:
             .offset(max(0, offset))
         )
         async with self._sessions() as session:
-            return [_stored_decision(row) for row in await session.scalars(query)]
+            return [stored_decision(row) for row in await session.scalars(query)]
 
     async def scheduled_policies(self, campaign_id: str) -> builtins.set[int]:
         """Policies the campaign already considered (a decision logged or an attempt made)
@@ -515,90 +381,8 @@ class CampaignRepository:
             rows = (await session.execute(counts_query)).all()
             policies = int(await session.scalar(policies_query) or 0)
             skipped = int(await session.scalar(skipped_query) or 0)
-        return _progress(rows, policies, skipped)
-
-
-# ---- rows -> values ------------------------------------------------------------------------
-
-
-def _progress(rows: Sequence[Any], policies: int, skipped: int) -> Progress:
-    by: dict[str, int] = {}
-    amount = Decimal("0.00")
-    open_ = 0
-    for disposition, count, total in rows:
-        if disposition is None:
-            open_ += int(count)
-            continue
-        by[str(disposition)] = int(count)
-        if disposition == Disposition.PROMISED.value and total is not None:
-            amount += Decimal(total)
-    reached = sum(n for d, n in by.items() if Disposition(d) in REACHED)
-    return Progress(
-        attempted=open_ + sum(by.values()),
-        in_progress=open_,
-        reached=reached,
-        promised=by.get(Disposition.PROMISED.value, 0),
-        promised_amount=amount.quantize(Decimal("0.01")),
-        paid=by.get(Disposition.PAID.value, 0),
-        abandoned=by.get(Disposition.ABANDONED.value, 0),
-        by_disposition=dict(sorted(by.items())),
-        policies=policies,
-        skipped=skipped,
-    )
-
-
-def _stored_campaign(row: DunningCampaign) -> StoredCampaign:
-    campaign = campaign_from_stored(row.id, row.name, row.mode, row.state, row.spec)
-    return StoredCampaign(
-        campaign, row.machine_message, row.created_by, row.created_at, row.updated_at
-    )
-
-
-def _stored_attempt(row: CampaignAttempt) -> StoredAttempt:
-    promise = None
-    if row.promise_date is not None and row.promise_amount is not None:
-        promise = PromiseToPay(Decimal(row.promise_amount), row.promise_date)
-    return StoredAttempt(
-        attempt_id=row.attempt_id,
-        campaign_id=row.campaign_id,
-        policy_id=row.policy_id,
-        customer_id=row.customer_id,
-        seq=row.seq,
-        number=row.number,
-        linkedid=row.linkedid,
-        controller=row.controller,
-        started_at=row.started_at,
-        answered_at=row.answered_at,
-        ended_at=row.ended_at,
-        disposition=None if row.disposition is None else Disposition(row.disposition),
-        promise=promise,
-        amd_status=row.amd_status,
-        agent_extension=row.agent_extension,
-        reason=row.reason,
-    )
-
-
-def _stored_decision(row: CampaignDecision) -> StoredDecision:
-    return StoredDecision(
-        policy_id=row.policy_id,
-        number=row.number,
-        attempt_id=row.attempt_id,
-        dial=row.dial,
-        check=row.check,
-        final=row.final,
-        reason=row.reason,
-        not_before=row.not_before,
-        at=row.at,
-    )
+        return progress_of(rows, policies, skipped)
 
 
 def _limit(limit: int) -> int:
     return max(0, min(limit, MAX_LIMIT))
-
-
-def _iso(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")
-
-
-def _iso_or_none(at: datetime | None) -> str | None:
-    return None if at is None else _iso(at)

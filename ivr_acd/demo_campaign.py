@@ -21,12 +21,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from acd.campaigns.codec import spec_from
+from acd.campaigns.model import Disposition
+from crm_bridge.campaign_repository import CampaignStateError
 from crm_bridge.models import Customer, CustomerPhone, Policy
 from ivr_acd.controller import Controller
 from ivr_acd.dialer_setup import DialerParts
 from ivr_acd.settings import Settings
 from ivr_acd.simulator import PhonePool
-from ivr_acd.simulator.phones import Call, Phone
+from ivr_acd.simulator.phones import Call, Phone, PhoneError, PhoneTimeout
 
 Say = Callable[[str], None]
 ROLES = ("promise", "busy", "machine", "do-not-call", "opted-out")
@@ -68,7 +70,7 @@ async def _add_customers(
             customers[role] = customer.id
             session.add(
                 Policy(
-                    number=f"PL{region[-6:]}{n}",
+                    number=f"PL{base % 10**8:08d}{n}",
                     customer_id=customer.id,
                     product="auto",
                     premium=Decimal("480.00") - 10 * n,
@@ -80,6 +82,11 @@ async def _add_customers(
 
 
 async def _customer(call: Call, role: str, hello: Path, greeting: Path, promise: date) -> None:
+    with contextlib.suppress(PhoneError, PhoneTimeout):  # the call may end under the script
+        await _behave(call, role, hello, greeting, promise)
+
+
+async def _behave(call: Call, role: str, hello: Path, greeting: Path, promise: date) -> None:
     if role == "busy":
         await call.hangup(486)
         return
@@ -127,25 +134,31 @@ def _document(region: str, today: date) -> dict[str, object]:
         "retry": {
             "busy": retry,
             "no_answer": retry,
+            "failed": {"delay_seconds": 5, "max_attempts": 3},
             "machine": {"delay_seconds": 10, "max_attempts": 1},
         },
         "machine_message": "This is your insurer. A premium is due; please call us back.",
     }
 
 
-async def _wait(parts: DialerParts, campaign_id: str, say: Say) -> None:
+async def _wait(parts: DialerParts, campaign_id: str, numbers: dict[str, str], say: Say) -> bool:
+    """Until every customer is settled: decided on for good, or promised (and so not called
+    again before the promised date); True when that happened in time."""
     deadline = time.monotonic() + WAIT_SECONDS
-    reported = 0
+    reported: set[str] = set()
     while time.monotonic() < deadline:
         attempts = await parts.campaigns.attempts(campaign_id, limit=1000)
-        done = [a for a in attempts if a.disposition is not None]
-        for attempt in done[reported:]:
-            say(f"campaign: {attempt.number} attempt {attempt.seq} -> {attempt.disposition}")
-        reported = max(reported, len(done))
-        stored = await parts.campaigns.get(campaign_id)
-        if stored.campaign.state.value == "completed":
-            return
+        for a in attempts:
+            if a.disposition is not None and a.attempt_id not in reported:
+                reported.add(a.attempt_id)
+                say(f"campaign: {a.number} attempt {a.seq} -> {a.disposition}")
+        decisions = await parts.campaigns.decisions(campaign_id, limit=1000)
+        settled = {d.number for d in decisions if d.final}
+        settled |= {a.number for a in attempts if a.disposition is Disposition.PROMISED}
+        if settled >= set(numbers.values()) and all(not a.in_progress for a in attempts):
+            return True
         await asyncio.sleep(1.0)
+    return False
 
 
 async def _report(parts: DialerParts, campaign_id: str, numbers: dict[str, str]) -> list[str]:
@@ -218,11 +231,11 @@ async def run_campaign_demo(
                 stored = await parts.campaigns.create(spec.campaign, spec.machine_message, "demo")
                 await parts.campaigns.set_state(stored.id, "start")
                 say(f"campaign {stored.id} started: 5 overdue customers, 2 channels, 1 call/s")
-                await _wait(parts, stored.id, say)
+                settled = await _wait(parts, stored.id, numbers, say)
+                with contextlib.suppress(CampaignStateError):  # completed already
+                    await parts.campaigns.set_state(stored.id, "stop")  # a promise waits: done
             finally:
                 carrier.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await carrier
-        lines = await _report(parts, stored.id, numbers)
-        done = (await parts.campaigns.get(stored.id)).campaign.state.value == "completed"
-        return done, lines
+        return settled, await _report(parts, stored.id, numbers)

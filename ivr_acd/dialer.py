@@ -38,11 +38,11 @@ from acd.campaigns.pacing import admit, estimate_answer, measure_abandon, plan_p
 from acd.campaigns.targets import Candidate, fill_hopper, select_targets, target_of
 from crm_bridge.campaign_facts import CampaignFacts
 from crm_bridge.campaign_repository import CampaignRepository, NewAttempt, StoredCampaign
-from ivr.prompts import PromptStore
 from ivr_acd import names
 from ivr_acd.asterisk.ami import AmiError
 from ivr_acd.dialer_events import AttemptTracker, Tracked
 from ivr_acd.dialer_lease import CampaignLease
+from ivr_acd.dialer_prompts import SteadyPrompts
 from ivr_acd.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class Dialer:
         facts: CampaignFacts,
         tracker: AttemptTracker,
         lease: CampaignLease,
-        prompts: PromptStore,
+        prompts: SteadyPrompts,
         clock: Callable[[], datetime],
     ) -> None:
         self.settings = settings
@@ -102,6 +102,8 @@ class Dialer:
         self.runs: dict[str, CampaignRun] = {}
 
     async def run_forever(self) -> None:
+        ready = await self.prompts.warm()
+        log.info("dunning dialer: %d fixed prompt(s) ready", ready)
         while True:
             try:
                 await self.step()
@@ -137,7 +139,10 @@ class Dialer:
         if not await self.lease.hold(campaign.id):
             self.runs.pop(campaign.id, None)
             return
-        run = self.runs.setdefault(campaign.id, CampaignRun())
+        run = self.runs.get(campaign.id)
+        if run is None:  # taken (back) over: the calls-per-second cap counts the last starts
+            run = self.runs[campaign.id] = CampaignRun()
+            run.starts.extend(await self.lease.recent_starts(campaign.id, self.clock().timestamp()))
         if not await self.tracker.recover(campaign.id, campaign.mode, self.config.recover_after):
             return
         now = self.clock()
@@ -273,7 +278,9 @@ class Dialer:
         live = Live(attempt.id, campaign.mode, agent)
         tracked = Tracked(linkedid, campaign.id, target.policy_id, live, now.timestamp())
         self.tracker.track(tracked)
-        run.starts.append(now.timestamp())
+        started = self.clock().timestamp()  # when the call really starts: the cap counts it
+        run.starts.append(started)
+        await self.lease.note_starts(campaign.id, [started], started)
         log.info("call=%s campaign=%s %s", linkedid, campaign.id, decision.reason)
         await self._originate(stored, tracked, target)
 

@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 
 from acd.campaigns import messages
 from acd.campaigns.attempts import Finish, from_flow
+from acd.campaigns.model import Disposition
 from acd.handoffs import HandoffStore
 from crm_bridge.campaign_facts import CampaignFacts
 from crm_bridge.campaign_repository import CampaignRepository, StoredAttempt
@@ -28,9 +29,9 @@ from ivr.flows.premium import offer_policies
 from ivr.handoff import Handoff
 from ivr.handoff import ToPerson as ToPersonSignal
 from ivr.menu import MenuTree
-from ivr.prompts import PromptStore
 from ivr_acd import names
 from ivr_acd.asterisk.agi import AgiChannel, AgiHangup
+from ivr_acd.dialer_prompts import SteadyPrompts
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ Language = Literal["zh", "en"]
 @dataclass
 class DunningCalls:
     tree: MenuTree
-    prompts: PromptStore
+    prompts: SteadyPrompts
     services: Services
     campaigns: CampaignRepository
     facts: CampaignFacts
@@ -72,6 +73,10 @@ class DunningCalls:
             if promise is not None:
                 await self._finish(attempt, from_flow(None, True), linkedid)
             raise
+        except Exception as exc:  # a prompt or the CRM failed: retried, never a crash heard
+            log.exception("call=%s attempt=%s payment flow failed", linkedid, attempt.attempt_id)
+            finish = Finish(Disposition.FAILED, f"the payment flow failed ({type(exc).__name__})")
+            handoff = None
         await self._finish(attempt, finish, linkedid)
         if handoff is not None:
             await self._hand_off(channel, io, handoff, linkedid)
@@ -97,7 +102,7 @@ class DunningCalls:
 
     async def _finish(self, attempt: StoredAttempt, finish: Finish, linkedid: str) -> None:
         promise = None
-        if finish.disposition.value == "promised":
+        if finish.disposition is Disposition.PROMISED:
             promise = await self.facts.promise_made_on(linkedid, attempt.policy_id)
         written = await self.campaigns.finish(
             attempt.attempt_id, finish.disposition, self.clock(), finish.reason, promise

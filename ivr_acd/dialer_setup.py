@@ -25,6 +25,7 @@ from ivr_acd.dialer_agents import CollectionsAgents
 from ivr_acd.dialer_calls import DunningCalls
 from ivr_acd.dialer_events import AttemptTracker
 from ivr_acd.dialer_lease import CampaignLease
+from ivr_acd.dialer_prompts import SteadyPrompts
 from ivr_acd.settings import Settings
 
 AMD_SECONDS = 6  # amd.conf's total analysis time, rounded up
@@ -74,8 +75,9 @@ def build_dialer(
         disposition_grace=config.disposition_grace,
     )
     lease = CampaignLease(redis, prefix, controller_id(settings), config.lease_seconds)
-    dialer = Dialer(settings, campaigns, facts, tracker, lease, prompts, clock)
+    steady = SteadyPrompts(prompts)
+    dialer = Dialer(settings, campaigns, facts, tracker, lease, steady, clock)
     calls = DunningCalls(
-        tree, prompts, services, campaigns, facts, HandoffStore(redis, prefix), clock
+        tree, steady, services, campaigns, facts, HandoffStore(redis, prefix), clock
     )
     return DialerParts(campaigns, facts, tracker, dialer, calls)

@@ -170,7 +170,7 @@ async def _add_customers(
                 session.add(customer)
                 await session.flush()
                 policy = Policy(
-                    number=f"PD{region[-6:]}{n}",
+                    number=f"PD{int(region[-6:], 16) % 10**6:06d}{n}",
                     customer_id=customer.id,
                     product="auto",
                     premium=Decimal(AMOUNTS[number]),
@@ -231,8 +231,17 @@ async def dialer_clock(stack: Stack) -> AsyncIterator[DialerClock]:
     try:
         yield clock
     finally:
+        await _stop_campaigns(stack)  # none dials on under the real clock in later tests
         await stack.controller.stop()
         await stack.start_controller()
+
+
+async def _stop_campaigns(stack: Stack) -> None:
+    with contextlib.suppress(Exception):
+        for state in ("running", "paused"):
+            _, body = await stack.get(f"/campaigns?state={state}")
+            for campaign in body.get("campaigns", []):
+                await stack.send("POST", f"/campaigns/{campaign['id']}/stop")
 
 
 @pytest.fixture

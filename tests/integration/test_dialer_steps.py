@@ -1,0 +1,224 @@
+"""The dialer's scheduler over a real CRM (SQLite and PostgreSQL) with Asterisk, the lease and
+the prompts as small fakes: it claims each attempt before the originate, paces by the channel
+cap, records what AMI reports, and a new dialer (a restarted controller) adopts the call still
+up, resolves the one that ended unseen from its CDR, and repeats none."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from acd.campaigns.codec import spec_from
+from crm_bridge.campaign_facts import CampaignFacts
+from crm_bridge.campaign_repository import CampaignRepository
+from crm_bridge.db import Database
+from crm_bridge.models import Customer, CustomerPhone, Policy
+from crm_bridge.records import CallRecord
+from ivr_acd.asterisk.events import Hangup, OriginateResponse, UserEvent
+from ivr_acd.dialer import Dialer, linkedid_for
+from ivr_acd.dialer_events import AttemptTracker
+from ivr_acd.settings import load_settings
+
+pytestmark = pytest.mark.integration
+
+START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Monday
+NUMBERS = ("13911130001", "13911130002", "13911130003")
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class FakeAmi:
+    originated: list[dict[str, str]] = field(default_factory=list)
+    alive: set[str] = field(default_factory=set)
+
+    async def action(self, name: str, **fields: str) -> Mapping[str, str]:
+        if name == "Originate":
+            self.originated.append(fields)
+        return {"Response": "Success"}
+
+    async def action_list(self, name: str, **fields: str) -> list[Mapping[str, str]]:
+        return [
+            {"Channel": f"PJSIP/carrier-{n}", "Linkedid": ln} for n, ln in enumerate(self.alive)
+        ]
+
+
+@dataclass
+class FakeCdrs:
+    records: dict[str, CallRecord] = field(default_factory=dict)
+
+    async def get(self, linkedid: str) -> CallRecord | None:
+        return self.records.get(linkedid)
+
+
+class FakeLease:
+    owner = "test-controller"
+
+    async def hold(self, campaign_id: str) -> bool:
+        return True
+
+    async def release(self, campaign_id: str) -> None:
+        return None
+
+    async def recent_starts(self, campaign_id: str, now: float) -> list[float]:
+        return []
+
+    async def note_starts(self, campaign_id: str, starts: object, now: float) -> None:
+        return None
+
+
+class FakePrompts:
+    async def ensure(self, language: str, text: str) -> str:
+        return f"prompts/{language}-{len(text)}"
+
+
+def _cdr(linkedid: str, disposition: str) -> CallRecord:
+    return CallRecord(
+        linkedid, "inbound", "4008001000", "", START, None, START, 10, 0, disposition, 19,
+        "", None, "", None,
+    )  # fmt: skip
+
+
+async def _people(database: Database) -> list[int]:
+    policies = []
+    async with database.sessions.begin() as session:
+        for n, number in enumerate(NUMBERS):
+            customer = Customer(
+                name=f"Dialer {n}",
+                id_number=f"DIAL-{n}",
+                region="dialer-test",
+                time_zone="Asia/Shanghai",
+                language="zh",
+                phones=[CustomerPhone(number=number, kind="mobile")],
+            )
+            session.add(customer)
+            await session.flush()
+            policy = Policy(
+                number=f"PT{n}",
+                customer_id=customer.id,
+                product="auto",
+                premium=Decimal(900 - n),
+                due_date=date(2026, 10, 1),
+                status="overdue",
+            )
+            session.add(policy)
+            await session.flush()
+            policies.append(policy.id)
+    return policies
+
+
+def _dialer(database: Database, ami: FakeAmi, cdrs: FakeCdrs, clock: Clock) -> Dialer:
+    settings = load_settings(campaigns={"settle_seconds": 0, "recover_after": 60})
+    campaigns = CampaignRepository(database.sessions, clock)
+    facts = CampaignFacts(database.sessions, clock)
+    tracker = AttemptTracker(campaigns, facts, ami, cdrs, None, clock, settle_seconds=0)
+    return Dialer(settings, campaigns, facts, tracker, FakeLease(), FakePrompts(), clock)  # type: ignore[arg-type]
+
+
+async def test_claimed_before_the_dial_and_neither_lost_nor_repeated_over_a_restart(
+    database: Database,
+) -> None:
+    policies = await _people(database)
+    clock, ami, cdrs = Clock(), FakeAmi(), FakeCdrs()
+    repo = CampaignRepository(database.sessions, clock)
+    spec = spec_from(
+        {
+            "id": "dial-test",
+            "name": "dialer steps",
+            "mode": "agentless",
+            "rule": {"min_days_overdue": 5, "regions": ["dialer-test"]},
+            "schedule": {"start_date": "2026-11-01", "end_date": "2026-11-30"},
+            "caps": {"max_channels": 2, "max_calls_per_second": 5},
+            "retry": {"busy": {"delay_seconds": 600, "max_attempts": 2}},
+        }
+    )
+    await repo.create(spec.campaign)
+    await repo.set_state("dial-test", "start")
+
+    first = _dialer(database, ami, cdrs, clock)
+    await first.step()
+    assert [o["Channel"] for o in ami.originated] == [
+        f"PJSIP/{NUMBERS[0]}@carrier",
+        f"PJSIP/{NUMBERS[1]}@carrier",
+    ]  # most due first, two channels
+    claimed = await repo.in_progress("dial-test")
+    assert [a.linkedid for a in claimed] == [o["ChannelId"] for o in ami.originated]
+    one, two = claimed
+    assert one.linkedid == linkedid_for(one.attempt_id)
+    assert ami.originated[0]["Variable"].startswith(f"DUNNING_ATTEMPT={one.attempt_id},")
+
+    await first.step()  # channels full: nothing more
+    assert len(ami.originated) == 2
+    busy = OriginateResponse(uniqueid=one.linkedid, channel="", success=False, reason=5)
+    await first.tracker.apply(busy)
+    assert (await repo.attempt(one.attempt_id)).disposition.value == "busy"  # type: ignore[union-attr]
+
+    # the controller dies; the second call is still up in Asterisk, then ends while nobody
+    # watches a third... a new dialer takes over
+    ami.alive = {two.linkedid}
+    clock.now += timedelta(seconds=5)
+    second = _dialer(database, ami, cdrs, clock)
+    await second.step()
+    assert two.linkedid in second.tracker.calls  # adopted
+    assert [o["Channel"] for o in ami.originated[2:]] == [f"PJSIP/{NUMBERS[2]}@carrier"]
+    three = next(a for a in await repo.in_progress("dial-test") if a.policy_id == policies[2])
+
+    await second.tracker.apply(Hangup("PJSIP/carrier-1", two.linkedid, two.linkedid, 19, ""))
+    assert (await repo.attempt(two.attempt_id)).disposition.value == "no_answer"  # type: ignore[union-attr]
+
+    # the third call ends while this dialer is down too: resolved from its CDR
+    cdrs.records[three.linkedid] = _cdr(three.linkedid, "BUSY")
+    ami.alive = set()
+    clock.now += timedelta(seconds=5)
+    third = _dialer(database, ami, cdrs, clock)
+    await third.step()
+    stored = await repo.attempt(three.attempt_id)
+    assert stored is not None and stored.disposition is not None
+    assert stored.disposition.value == "busy" and "from the CDR" in stored.reason
+
+    attempts = await repo.attempts("dial-test")
+    assert len({a.attempt_id for a in attempts}) == len(attempts) == len(ami.originated) == 3
+    assert [a.seq for a in attempts] == [1, 1, 1]
+    assert not await repo.in_progress("dial-test")
+
+    # AMD's verdict on a call nobody follows is ignored
+    await third.tracker.apply(UserEvent("DunningAmd", "dun-nobody", {"Status": "HUMAN"}))
+
+
+async def test_a_paused_campaign_dials_nothing_and_decisions_are_logged(
+    database: Database,
+) -> None:
+    await _people(database)
+    clock, ami, cdrs = Clock(), FakeAmi(), FakeCdrs()
+    repo = CampaignRepository(database.sessions, clock)
+    spec = spec_from(
+        {
+            "id": "dial-pause",
+            "name": "paused",
+            "mode": "agentless",
+            "rule": {"min_days_overdue": 5, "regions": ["dialer-test"]},
+            "schedule": {"start_date": "2026-11-01", "end_date": "2026-11-30"},
+            "caps": {"max_channels": 1, "max_calls_per_second": 1},
+        }
+    )
+    await repo.create(spec.campaign)
+    await repo.set_state("dial-pause", "start")
+    await repo.set_state("dial-pause", "pause")
+    dialer = _dialer(database, ami, cdrs, clock)
+    await dialer.step()
+    assert ami.originated == []
+    await repo.set_state("dial-pause", "resume")
+    await dialer.step()
+    assert len(ami.originated) == 1
+    reasons = [d.reason for d in await repo.decisions("dial-pause")]
+    assert any(r.startswith("dial: attempt 1") for r in reasons), reasons

@@ -3,6 +3,12 @@
 Asterisk keeps the accounting (cdr_manager sends each CDR segment with our IVR variables);
 CEL's LINKEDID_END says the call is over. :class:`CallTracker` gathers what belongs to one
 linkedid; :func:`assemble` turns it into a :class:`CallRecord`.
+
+Calls the engine places are outbound, to the customer's number: an ACD callback (linkedid
+``<waiting call>-cb``, path ``callback``) and a dunning call (linkedid ``dun-...``, paths
+``dunning...``). Their number is the CDR's ``ivr_did``, which the dialplan (callback) or the
+dialer's Originate (dunning, so also on a call never answered) sets before the dial; a dunning
+call's caller ID is the hotline's, never taken for the customer's number.
 """
 
 from __future__ import annotations
@@ -13,8 +19,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crm_bridge.records import CallRecord
+from crm_bridge.vocab import Direction
 from ivr_acd.asterisk.events import AmiEvent, CdrRecord, CelEvent, Hangup, Newchannel
-from ivr_acd.names import CALLBACK_SUFFIX
+from ivr_acd.names import CALLBACK_SUFFIX, DUNNING_PREFIX
 
 # Q.850 cause texts as Asterisk prints them, for records rebuilt from the journal.
 CAUSE_TEXT: dict[int, str] = {
@@ -130,15 +137,13 @@ def assemble(facts: CallFacts, now: datetime) -> CallRecord:
     start = min(starts) if starts else facts.first_seen
     end = max(ends) if ends else now
     duration = sum(s.duration for s in leg) if leg else int((end - start).total_seconds())
-    did = _last_nonempty([s.ivr_did for s in facts.segments]) or facts.exten
+    direction, caller, did = _numbers(facts, leg)
     language = _last_nonempty([s.ivr_language for s in facts.segments])
-    callback = facts.linkedid.endswith(CALLBACK_SUFFIX)  # the number called is the customer's
-    caller = (leg[0].source if leg else "") or facts.caller_number
     return CallRecord(
         linkedid=facts.linkedid,
-        direction="outbound" if callback else "inbound",
-        caller_number=(did or caller) if callback else caller,
-        did=did or "",
+        direction=direction.value,
+        caller_number=caller,
+        did=did,
         start_time=start,
         answer_time=min(answers) if answers else None,
         end_time=max(end, start + timedelta(seconds=0)),
@@ -152,6 +157,20 @@ def assemble(facts: CallFacts, now: datetime) -> CallRecord:
         agent_extension=_agent(facts.segments),
         **_routing(leg, _agent(facts.segments)),
     )
+
+
+def _numbers(facts: CallFacts, leg: list[CdrRecord]) -> tuple[Direction, str, str]:
+    """The direction, the caller's number and the number called. Inbound: the caller's leg's
+    source and the DID dialled. Outbound (a callback or a dunning call): the customer's number
+    for both, from ``ivr_did``; without it a callback still has the customer's number as its
+    caller ID, a dunning call none it could name (its caller ID is the hotline's)."""
+    did = _last_nonempty([s.ivr_did for s in facts.segments]) or ""
+    caller = (leg[0].source if leg else "") or facts.caller_number
+    if facts.linkedid.startswith(DUNNING_PREFIX):
+        return Direction.OUTBOUND, did, did
+    if facts.linkedid.endswith(CALLBACK_SUFFIX):
+        return Direction.OUTBOUND, did or caller, did
+    return Direction.INBOUND, caller, did or facts.exten
 
 
 def _routing(leg: list[CdrRecord], agent: str | None) -> dict[str, Any]:

@@ -5,8 +5,9 @@ Definitions (per agent, for calls by ``start_time`` within the day):
 
 - calls handled: inbound CDRs with the agent's extension. A CDR names an agent only when the
   agent's leg answered (``crm_bridge.assembly``), so these are the calls the agent took.
-- outbound calls: outbound CDRs with the agent's extension (today: the callbacks the agent
-  made, path ``callback``), answered by the customer or not.
+- outbound calls: outbound CDRs with the agent's extension (the callbacks the agent made, path
+  ``callback``, and the progressive dunning calls they took, path ``dunning:agent``), answered
+  by the customer or not.
 - talk seconds: the billsec of the calls handled (Asterisk's figure for the caller's leg).
 - complaint rate: the calls handled that a complaint was filed on, over the calls handled (4
   decimals; null without calls handled). A complaint is tied to its call by the call's

@@ -1,10 +1,11 @@
 """The web console in a controller: its pages (``/console`` the supervisors' wallboard,
-``/console/agent`` the agent desktop, ``/console/login``) served from the package folder
-``ivr_acd/console`` (plain HTML, CSS and JavaScript; no build step), and the ports behind
-``/api/v1/stream`` and the console's other endpoints (``crm_bridge.api_console``).
+``/console/campaigns`` their dunning campaigns, ``/console/agent`` the agent desktop,
+``/console/login``) served from the package folder ``ivr_acd/console`` (plain HTML, CSS and
+JavaScript; no build step), and the ports behind ``/api/v1/stream`` and the console's other
+endpoints (``crm_bridge.api_console``; the campaigns page polls ``crm_bridge.api_campaigns``).
 
 A page asked for without a console session redirects to the log-in page, which comes back to
-it; an agent asking for the wallboard gets their desktop."""
+it; an agent asking for a supervisors' page (the wallboard, the campaigns) gets their desktop."""
 
 from __future__ import annotations
 
@@ -67,6 +68,9 @@ def _page(name: str, *, signed_in: bool, wallboard: bool = False) -> Handler:
 def add_console_pages(app: web.Application) -> None:
     """The console's pages and static files (outside /api/v1)."""
     app.router.add_get("/console", _page("wallboard.html", signed_in=True, wallboard=True))
+    app.router.add_get(
+        "/console/campaigns", _page("campaigns.html", signed_in=True, wallboard=True)
+    )
     app.router.add_get("/console/agent", _page("agent.html", signed_in=True))
     app.router.add_get(LOGIN, _page("login.html", signed_in=False))
     app.router.add_static("/console/static", STATIC_DIR)

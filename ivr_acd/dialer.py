@@ -332,6 +332,8 @@ class Dialer:
             names.VAR_DUNNING_MESSAGE: message,
             names.VAR_DUNNING_SORRY: sorry,
             names.VAR_DUNNING_LANGUAGE: language,
+            # on the CDR before the dial: a call never answered names its number too
+            names.CDR_DID: target.number,
         }
 
     async def _complete_if_idle(self, campaign: Campaign) -> None:

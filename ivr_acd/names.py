@@ -77,6 +77,7 @@ VAR_DUNNING_LANGUAGE: Final = "DUNNING_LANGUAGE"  # the customer's language (zh 
 # CDR variables the IVR keeps current (cdr_manager.conf maps them into the Cdr event)
 CDR_PATH: Final = "CDR(ivr_path)"
 CDR_LANGUAGE: Final = "CDR(ivr_language)"
+CDR_DID: Final = "CDR(ivr_did)"  # the number called: the DID, or whom an outbound call dials
 CDR_ACD_QUEUE: Final = "CDR(acd_queue)"
 CDR_ACD_WAIT: Final = "CDR(acd_wait)"
 CDR_ACD_VIP: Final = "CDR(acd_vip)"

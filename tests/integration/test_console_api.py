@@ -1,7 +1,8 @@
 """The console's endpoints over real sockets: the live stream on two "controllers" sharing the
 real Redis (a change made anywhere reaches the consoles of both; the agent's desktop gets the
-screen-pop from the CRM on SQLite and PostgreSQL, masked), the pages and who may open them, the
-queue figures, the calls per hour and the end of wrap-up."""
+screen-pop from the CRM on SQLite and PostgreSQL, masked), the pages and who may open them (the
+campaigns page: supervisors and admins), the queue figures, the calls per hour and the end of
+wrap-up."""
 
 from __future__ import annotations
 
@@ -341,6 +342,38 @@ async def test_the_pages_need_a_session_and_the_right_role(
         assert board.status == 200 and "wallboard" in await board.text()
         script = await client.get("/console/static/wallboard.js")
         assert script.status == 200 and "javascript" in script.content_type
+    finally:
+        await _close(console)
+
+
+async def test_the_campaigns_page_is_for_supervisors(
+    redis_prefix: tuple[aioredis.Redis, str],
+) -> None:
+    console = await _console(*redis_prefix)
+    client = console.client
+    try:
+        anonymous = await client.get("/console/campaigns", allow_redirects=False)
+        assert anonymous.status == 302
+        assert anonymous.headers["Location"] == "/console/login?next=/console/campaigns"
+        agent = await console.cookie("8001", Role.AGENT)
+        to_desk = await client.get("/console/campaigns", headers=agent, allow_redirects=False)
+        assert (to_desk.status, to_desk.headers["Location"]) == (302, "/console/agent")
+        for extension, role in (("9001", Role.SUPERVISOR), ("9000", Role.ADMIN)):
+            page = await client.get(
+                "/console/campaigns", headers=await console.cookie(extension, role)
+            )
+            html = await page.text()
+            assert page.status == 200 and "Campaigns" in html, role
+            assert "/console/static/campaigns.js" in html and 'id="campaigns"' in html
+            assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+            assert page.headers["Cache-Control"] == "no-store"
+        script = await client.get("/console/static/campaigns.js")
+        assert script.status == 200 and "javascript" in script.content_type
+        text = await script.text()
+        for route in ("/campaigns", "/attempts?", "/decisions?", "/results.csv"):
+            assert route in text, route
+        board = await client.get("/console", headers=await console.cookie("9001", Role.SUPERVISOR))
+        assert 'href="/console/campaigns"' in await board.text(), "the wallboard links to it"
     finally:
         await _close(console)
 

@@ -18,6 +18,7 @@ from crm_bridge.campaign_repository import CampaignRepository
 from crm_bridge.db import Database
 from crm_bridge.models import Customer, CustomerPhone, Policy
 from crm_bridge.records import CallRecord
+from ivr_acd import names
 from ivr_acd.asterisk.events import Hangup, OriginateResponse, UserEvent
 from ivr_acd.dialer import Dialer, linkedid_for
 from ivr_acd.dialer_events import AttemptTracker
@@ -156,6 +157,9 @@ async def test_claimed_before_the_dial_and_neither_lost_nor_repeated_over_a_rest
     one, two = claimed
     assert one.linkedid == linkedid_for(one.attempt_id)
     assert ami.originated[0]["Variable"].startswith(f"DUNNING_ATTEMPT={one.attempt_id},")
+    # the customer's number on the CDR before the dial: the call's record names it, answered
+    # or not (crm_bridge.assembly)
+    assert f"{names.CDR_DID}={NUMBERS[0]}" in ami.originated[0]["Variable"].split(",")
 
     await first.step()  # channels full: nothing more
     assert len(ami.originated) == 2

@@ -3,8 +3,9 @@ the real stack: supervisor 9001 signs in to the wallboard, sees a live call (a p
 through the IVR, answered by agent 8001's pjsua2 softphone), clicks Listen and their pjsua2
 softphone rings and hears the call, switches to Barge and is heard by both parties; the agent
 desktop, signed in as 8001 in a second browser context, shows the screen-pop of the offered
-call. Also who may do what: no session 401, an agent 403. Screenshots of both pages are saved
-(``IVR_ACD_SCREENSHOTS`` or the test's tmp folder) and their paths printed."""
+call. Also who may do what: no session 401, an agent 403. The campaigns page lists a campaign
+made through the API and stops it. Screenshots of the pages are saved (``IVR_ACD_SCREENSHOTS``
+or the test's tmp folder) and their paths printed."""
 
 from __future__ import annotations
 
@@ -314,6 +315,50 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
             await caller.close()
         await board_context.close()
         await desk_context.close()
+
+
+async def test_the_campaigns_page_lists_a_campaign_and_stops_it(
+    stack: Stack, passwords: dict[str, str], browser: Browser, tmp_path: Path
+) -> None:
+    """A campaign created with the admin token (a draft no policy matches: it never dials) is
+    listed with its progress; the supervisor stops it from the page (a POST with the CSRF
+    token)."""
+    status, created = await stack.send("POST", "/campaigns", CONSOLE_CAMPAIGN)
+    assert status == 201, created
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    page_errors: list[str] = []
+    page.on("pageerror", lambda exc: page_errors.append(f"script error: {exc}"))
+    page.on("dialog", lambda dialog: dialog.accept())  # "Stop ... for good?"
+    try:
+        await sign_in(page, stack, "9001", "/console/campaigns")
+        row = page.locator(f'#campaigns tr[data-campaign="{created["id"]}"]')
+        await expect(row).to_contain_text(CONSOLE_CAMPAIGN["name"], timeout=UI_TIMEOUT_MS)
+        await expect(row.locator("[data-state]")).to_have_text("draft")
+        await expect(row.locator('[data-field="attempted"]')).to_have_text("0")
+        await expect(row.locator('button[data-action="start"]')).to_be_enabled()
+        await expect(row.locator('button[data-action="pause"]')).to_be_disabled()
+        await row.click()
+        await expect(page.locator("#detail-name")).to_have_text(CONSOLE_CAMPAIGN["name"])
+        csv = await page.locator("#results-csv").get_attribute("href")
+        assert csv == f"/api/v1/campaigns/{created['id']}/results.csv", csv
+        await row.locator('button[data-action="stop"]').click()
+        await expect(row.locator("[data-state]")).to_have_text("stopped", timeout=UI_TIMEOUT_MS)
+        await expect(row.locator('button[data-action="start"]')).to_be_disabled()
+        await shoot(page, shots_dir(tmp_path) / "campaigns.png")
+        status, body = await stack.get(f"/campaigns/{created['id']}")
+        assert (status, body["state"]) == (200, "stopped"), body
+        assert page_errors == [], "the page ran without script errors"
+    finally:
+        await context.close()
+
+
+CONSOLE_CAMPAIGN: dict[str, Any] = {
+    "name": "Console check (no policy matches)",
+    "mode": "agentless",
+    "rule": {"min_days_overdue": 5, "regions": ["no-such-region"]},
+    "schedule": {"start_date": "2099-01-01", "end_date": "2099-01-31"},
+}
 
 
 async def _call_direct(stack: Stack, number: str) -> tuple[Phone, Call]:

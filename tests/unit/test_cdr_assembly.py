@@ -1,9 +1,11 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm_bridge.assembly import CallTracker, assemble
+from crm_bridge.assembly import CallTracker, assemble, from_segments
 from ivr_acd.asterisk.events import CdrRecord, CelEvent, Hangup, Newchannel
+from ivr_acd.names import CALLBACK_SUFFIX, DUNNING_PREFIX
 
 pytestmark = pytest.mark.unit
 
@@ -109,3 +111,117 @@ def test_a_call_asterisk_lost_still_yields_a_record_from_what_was_seen():
     assert facts is not None
     record = assemble(facts, T0 + timedelta(seconds=5))
     assert record.duration == 5 and record.billsec == 0 and record.caller_number == "139"
+
+
+# ---- calls the engine places: outbound, to the customer's number ----------------------------
+
+HOTLINE = "4008001000"  # the caller ID a dunning call presents
+CUSTOMER = "13911110001"
+DUN = f"{DUNNING_PREFIX}9a56b4dbe7c4960b337f"
+S = timedelta(seconds=1)
+
+
+def dunning_seg(*, start, answer, end, billsec, disp="ANSWERED", path="", did=CUSTOMER, **more):
+    """A dunning call's CDR segment as the sandbox's Asterisk writes it: the customer's leg
+    (originated with ChannelId = the linkedid), source the hotline, ivr_did the customer."""
+    return replace(
+        seg(DUN, start=start, answer=answer, end=end, billsec=billsec, disp=disp, path=path),
+        linkedid=DUN,
+        source=HOTLINE,
+        destination_context="dunning" if answer else "from-carrier",
+        channel="PJSIP/carrier-00000003",
+        ivr_did=did,
+        **more,
+    )
+
+
+def dunning_call(*segments, cause=16):
+    tracker, ended = track(
+        [
+            Newchannel("PJSIP/carrier-00000003", DUN, DUN, HOTLINE, "s", "dunning"),
+            *segments,
+            Hangup("PJSIP/carrier-00000003", DUN, DUN, cause, "Normal Clearing"),
+            CelEvent("LINKEDID_END", "PJSIP/carrier-00000003", DUN, DUN),
+        ]
+    )
+    assert ended == [DUN]
+    facts = tracker.pop(DUN)
+    assert facts is not None
+    return assemble(facts, T0 + 60 * S)
+
+
+def test_a_dunning_call_is_outbound_to_the_customer_not_from_the_hotline():
+    path = "dunning>dunning:confirm:1>premium:policy:2>premium:promise_date>premium:promised"
+    record = dunning_call(
+        dunning_seg(start=T0, answer=T0, end=T0 + 29 * S, billsec=29, path=path, ivr_language="en")
+    )
+    assert (record.direction, record.caller_number, record.did) == ("outbound", CUSTOMER, CUSTOMER)
+    assert HOTLINE not in (record.caller_number, record.did)
+    assert (record.disposition, record.billsec, record.ivr_path) == ("ANSWERED", 29, path)
+    assert record.agent_extension is None and not record.abandoned
+
+
+def test_a_dunning_call_never_answered_names_the_number_the_dialer_set():
+    record = dunning_call(
+        dunning_seg(start=T0, answer=None, end=T0, billsec=0, disp="BUSY"), cause=17
+    )
+    assert (record.direction, record.caller_number, record.did) == ("outbound", CUSTOMER, CUSTOMER)
+    assert (record.disposition, record.billsec, record.hangup_cause) == ("BUSY", 0, 17)
+    assert record.did != "s", "the Originate's extension is not a number called"
+
+
+def test_a_progressive_dunning_call_names_the_agent_who_took_it_or_none():
+    taken = dunning_call(
+        dunning_seg(
+            start=T0,
+            answer=T0,
+            end=T0 + 2 * S,
+            billsec=2,
+            path="dunning:agent",
+            destination_channel="PJSIP/8001-00000009",
+        )
+    )
+    assert (taken.direction, taken.caller_number, taken.agent_extension) == (
+        "outbound",
+        CUSTOMER,
+        "8001",
+    )
+    abandoned = dunning_call(  # the agent did not answer within 2 s: an apology, then hang up
+        dunning_seg(
+            start=T0,
+            answer=T0,
+            end=T0 + 4 * S,
+            billsec=3,
+            disp="NO ANSWER",
+            path="dunning:agent",
+            destination_channel="PJSIP/8001-0000000b",
+        ),
+        dunning_seg(
+            start=T0 + 4 * S, answer=T0 + 4 * S, end=T0 + 9 * S, billsec=5, path="dunning:abandoned"
+        ),
+    )
+    assert (abandoned.direction, abandoned.caller_number) == ("outbound", CUSTOMER)
+    assert abandoned.agent_extension is None and abandoned.billsec == 8
+
+
+def test_a_dunning_cdr_without_the_customers_number_never_names_the_hotline():
+    """A journal row written before the dialer set ivr_did on the Originate."""
+    row = dunning_seg(start=T0, answer=None, end=T0 + 10 * S, billsec=0, disp="NO ANSWER", did="")
+    record = assemble(from_segments(DUN, [row]), T0 + 60 * S)
+    assert (record.direction, record.caller_number, record.did) == ("outbound", "", "")
+    assert record.disposition == "NO ANSWER"
+
+
+def test_a_callback_is_outbound_to_the_customer_even_when_the_agent_never_answered():
+    linkedid = "1732600000.17" + CALLBACK_SUFFIX
+    leg = replace(
+        seg(linkedid, start=T0, answer=None, end=T0 + 20 * S, billsec=0, disp="NO ANSWER"),
+        linkedid=linkedid,
+        source=CUSTOMER,  # the callback's caller ID is the customer's number
+        ivr_did="",  # the customer's half never ran: the agent did not answer
+    )
+    record = assemble(from_segments(linkedid, [leg]), T0 + 60 * S)
+    assert (record.direction, record.caller_number, record.did) == ("outbound", CUSTOMER, "")
+    answered = replace(leg, answer=T0, billsec=20, disposition="ANSWERED", ivr_did=CUSTOMER)
+    record = assemble(from_segments(linkedid, [answered]), T0 + 60 * S)
+    assert (record.direction, record.caller_number, record.did) == ("outbound", CUSTOMER, CUSTOMER)

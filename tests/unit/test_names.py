@@ -39,9 +39,9 @@ def test_variables_and_routes_used_by_the_dialplan_exist_in_python():
     ):
         assert "${" + var + "}" in DIALPLAN, var
     assert f'"{names.NEXT_PERSON}"' in DIALPLAN and f'"{names.NEXT_HANGUP}"' in DIALPLAN
-    assert names.CDR_PATH in DIALPLAN
+    assert names.CDR_PATH in DIALPLAN and names.CDR_DID in DIALPLAN
     cdr_manager = (ROOT / "asterisk-config/cdr_manager.conf").read_text()
-    for cdr_var in (names.CDR_PATH, names.CDR_LANGUAGE):
+    for cdr_var in (names.CDR_PATH, names.CDR_LANGUAGE, names.CDR_DID):
         assert cdr_var[4:-1] + " => " in cdr_manager
     for glob in (
         names.GLOBAL_ALL_AGENTS,

@@ -34,9 +34,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import redis.asyncio as aioredis
 
 from bench.acd_floor import Floor, Outcome
@@ -52,6 +50,7 @@ from bench.acd_metrics import (
 from bench.acd_profile import breakdown
 from bench.ami_timeline import AmiTimeline, Stamp
 from bench.call_trace import TraceCall, TraceShape, generate, offered_load
+from bench.rest import api
 from ivr_acd import redis_keys
 from ivr_acd.sandbox import ProvisionedPhone, Sandbox
 from ivr_acd.secrets import with_secrets
@@ -157,27 +156,12 @@ async def _clear_redis(settings: Settings) -> None:
 
 
 # ---- the REST API ----------------------------------------------------------------------------
-async def _api(settings: Settings, method: str, path: str, body: Any = None) -> Any:
-    token = settings.secret(settings.web.api_token, "api_token")
-    url = f"http://127.0.0.1:{settings.web.port}/api/v1{path}"
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(
-            method, url, json=body, headers={"Authorization": f"Bearer {token}"}
-        ) as resp,
-    ):
-        answer = await resp.json()
-        if resp.status != 200:
-            raise RuntimeError(f"{method} {path}: {resp.status} {answer}")
-        return answer
-
-
 async def _agents_ready(settings: Settings) -> None:
     """Log the agents in one after the other (8001 has been idle longest)."""
     for extension in AGENTS:
-        await _api(settings, "POST", f"/agents/{extension}/login")
+        await api(settings, "POST", f"/agents/{extension}/login")
         await asyncio.sleep(0.2)
-    states = [await _api(settings, "GET", f"/agents/{ext}/state") for ext in AGENTS]
+    states = [await api(settings, "GET", f"/agents/{ext}/state") for ext in AGENTS]
     if any(state["state"] != "ready" for state in states):
         raise RuntimeError(f"agents not ready: {states}")
 
@@ -231,14 +215,14 @@ async def _run_ours(bench: Bench) -> Figures:
     try:
         await controller.wait_healthy(CONTROLLER_START_S)
         for extension in AGENTS:  # every agent takes every bench call, like app_queue's members
-            await _api(settings, "PATCH", f"/agents/{extension}", BENCH_AGENT)
+            await api(settings, "PATCH", f"/agents/{extension}", BENCH_AGENT)
         await bench.floor.register_agents(bench.agent_phones)  # after the PJSIP reloads
         await _agents_ready(settings)
         profile = bool(os.environ.get("ACD_PEER_PROFILE"))
         result = await _measure(bench, "ivr-acd", "acd", profile)
         await asyncio.sleep(WRAPUP_SECONDS + 1.5)
         for extension in AGENTS:
-            await _api(settings, "POST", f"/agents/{extension}/logout")
+            await api(settings, "POST", f"/agents/{extension}/logout")
     finally:
         await controller.stop()
     return result

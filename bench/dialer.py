@@ -35,10 +35,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import redis.asyncio as aioredis
 
 from bench.dialer_sim import ProgressiveSim, SimFigures
+from bench.rest import api
 from crm_bridge.db import Database
 from crm_bridge.models import Customer, CustomerPhone, Policy
 from ivr_acd import redis_keys
@@ -126,19 +126,6 @@ async def _customers(settings: Settings, region: str, count: int, first: int) ->
         await database.close()
 
 
-async def _api(settings: Settings, method: str, path: str, body: Any = None) -> Any:
-    token = settings.secret(settings.web.api_token, "api_token")
-    url = f"http://127.0.0.1:{settings.web.port}/api/v1{path}"
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, url, json=body, headers={"Authorization": f"Bearer {token}"}) as r,
-    ):
-        answer = await r.json()
-        if r.status >= 300:
-            raise RuntimeError(f"{method} {path}: {r.status} {answer}")
-        return answer
-
-
 def _document(run: Run, region: str) -> dict[str, Any]:
     once = {"delay_seconds": 3600, "max_attempts": 1}
     today = datetime.now().date()
@@ -211,20 +198,20 @@ async def _measure(settings: Settings, ami: AmiClient, run: Run, first: int) -> 
     timeline = Timeline()
     follower = asyncio.create_task(_follow(ami, timeline))
     try:
-        created = await _api(settings, "POST", "/campaigns", _document(run, region))
-        await _api(settings, "POST", f"/campaigns/{created['id']}/start")
+        created = await api(settings, "POST", "/campaigns", _document(run, region))
+        await api(settings, "POST", f"/campaigns/{created['id']}/start")
         deadline = time.monotonic() + 60 + run.calls / min(run.cps, run.channels / 3.5) * 2
         campaign: dict[str, Any] = {}
         while time.monotonic() < deadline:
-            campaign = await _api(settings, "GET", f"/campaigns/{created['id']}")
+            campaign = await api(settings, "GET", f"/campaigns/{created['id']}")
             progress = campaign["progress"]
             if progress["attempted"] >= run.calls and progress["in_progress"] == 0:
                 break
             await asyncio.sleep(0.5)
         await asyncio.sleep(1.0)  # the last hang-ups
-        attempts = await _api(settings, "GET", f"/campaigns/{created['id']}/attempts?limit=1000")
+        attempts = await api(settings, "GET", f"/campaigns/{created['id']}/attempts?limit=1000")
         with contextlib.suppress(RuntimeError):  # 409 when it completed meanwhile
-            await _api(settings, "POST", f"/campaigns/{created['id']}/stop")
+            await api(settings, "POST", f"/campaigns/{created['id']}/stop")
     finally:
         follower.cancel()
     return _figures(run, timeline, attempts["attempts"], campaign.get("progress", {}))

@@ -4,23 +4,20 @@ and through the spool."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from crm_bridge.cdr_writer import CdrWriter
 from crm_bridge.db import Database
 from crm_bridge.migrate import current_revision, downgrade, upgrade
-from crm_bridge.models import Base
 from crm_bridge.repositories import CallRepository
 from crm_bridge.spool import CdrSpool
 from tests.call_records import T0, call_record
+from tests.integration.migration_checks import inspected, schema_diff, tables
 
 pytestmark = pytest.mark.integration
 
@@ -38,26 +35,8 @@ CALL_0002 = (
 record = call_record
 
 
-def _tables(connection: Connection) -> set[str]:
-    return set(inspect(connection).get_table_names())
-
-
 def _call_columns(connection: Connection) -> set[str]:
     return {column["name"] for column in inspect(connection).get_columns("calls")}
-
-
-def _schema_diff(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return list(compare_metadata(context, Base.metadata))
-
-
-async def _run(db_url: str, inspect_with: Callable[[Connection], T]) -> T:
-    db = Database(db_url)
-    try:
-        async with db.engine.connect() as connection:
-            return await connection.run_sync(inspect_with)
-    finally:
-        await db.close()
 
 
 async def test_0003_keeps_calls_and_downgrades_cleanly(db_url: str) -> None:
@@ -78,11 +57,11 @@ async def test_0003_keeps_calls_and_downgrades_cleanly(db_url: str) -> None:
 
     await downgrade(db_url, "0002")
     assert await current_revision(db_url) == "0002"
-    assert not await _run(db_url, _tables) & ACD_TABLES
-    assert not await _run(db_url, _call_columns) & ROUTING_COLUMNS
+    assert not await inspected(db_url, tables) & ACD_TABLES
+    assert not await inspected(db_url, _call_columns) & ROUTING_COLUMNS
 
     await upgrade(db_url)
-    assert await _run(db_url, _schema_diff) == []
+    assert await inspected(db_url, schema_diff) == []
 
 
 async def test_routing_facts_are_stored_and_listed(database: Database) -> None:

@@ -8,10 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import update
 
 from acd.campaigns.codec import spec_from
 from acd.campaigns.compliance import Check, Decision
@@ -35,7 +32,8 @@ from crm_bridge.campaign_repository import (
 )
 from crm_bridge.db import Database
 from crm_bridge.migrate import current_revision, downgrade, upgrade
-from crm_bridge.models import Base, Customer, CustomerPhone, PaymentPromise, Policy
+from crm_bridge.models import Customer, CustomerPhone, PaymentPromise, Policy
+from tests.integration.migration_checks import inspected, schema_diff, tables
 
 pytestmark = pytest.mark.integration
 
@@ -269,15 +267,6 @@ async def test_a_number_of_a_blacklisted_customer_is_blacklisted(database: Datab
     assert (await facts.target_facts(zhang)).blacklisted
 
 
-def _tables(connection: Connection) -> set[str]:
-    return set(inspect(connection).get_table_names())
-
-
-def _schema_diff(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return list(compare_metadata(context, Base.metadata))
-
-
 async def test_0005_up_and_down(db_url: str) -> None:
     await upgrade(db_url, "0004")
     await upgrade(db_url, "0005")
@@ -286,26 +275,16 @@ async def test_0005_up_and_down(db_url: str) -> None:
     try:
         await CampaignRepository(db.sessions).create(_campaign())
         async with db.engine.connect() as connection:
-            assert await connection.run_sync(_tables) >= CAMPAIGN_TABLES
+            assert await connection.run_sync(tables) >= CAMPAIGN_TABLES
     finally:
         await db.close()
 
     await downgrade(db_url, "0004")
     assert await current_revision(db_url) == "0004"
-    db = Database(db_url)
-    try:
-        async with db.engine.connect() as connection:
-            assert not CAMPAIGN_TABLES & await connection.run_sync(_tables)
-    finally:
-        await db.close()
+    assert not CAMPAIGN_TABLES & await inspected(db_url, tables)
 
     await upgrade(db_url)
-    db = Database(db_url)
-    try:
-        async with db.engine.connect() as connection:
-            assert await connection.run_sync(_schema_diff) == []
-    finally:
-        await db.close()
+    assert await inspected(db_url, schema_diff) == []
 
 
 async def test_a_restarted_dialer_knows_what_was_scheduled(database: Database) -> None:

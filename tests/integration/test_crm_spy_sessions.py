@@ -8,10 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, inspect, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from crm_bridge.db import Database
@@ -21,8 +18,9 @@ from crm_bridge.errors import (
     SpySessionNotFoundError,
 )
 from crm_bridge.migrate import current_revision, downgrade, upgrade
-from crm_bridge.models import Base, SpyModeChange, SpySession
+from crm_bridge.models import SpyModeChange, SpySession
 from crm_bridge.spy_repository import ModeChange, NewSpySession, SpyRepository
+from tests.integration.migration_checks import inspected, schema_diff, tables
 
 pytestmark = pytest.mark.integration
 
@@ -198,15 +196,6 @@ async def test_deleting_a_session_deletes_its_changes(database: Database) -> Non
     assert left == 0
 
 
-def _tables(connection: Connection) -> set[str]:
-    return set(inspect(connection).get_table_names())
-
-
-def _schema_diff(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return list(compare_metadata(context, Base.metadata))
-
-
 async def test_0004_up_and_down(db_url: str) -> None:
     await upgrade(db_url, "0003")
     await upgrade(db_url, "0004")
@@ -216,23 +205,13 @@ async def test_0004_up_and_down(db_url: str) -> None:
         created = await SpyRepository(db.sessions).create(new_session())
         assert created.id > 0
         async with db.engine.connect() as connection:
-            assert await connection.run_sync(_tables) >= SPY_TABLES
+            assert await connection.run_sync(tables) >= SPY_TABLES
     finally:
         await db.close()
 
     await downgrade(db_url, "0003")
     assert await current_revision(db_url) == "0003"
-    db = Database(db_url)
-    try:
-        async with db.engine.connect() as connection:
-            assert not SPY_TABLES & await connection.run_sync(_tables)
-    finally:
-        await db.close()
+    assert not SPY_TABLES & await inspected(db_url, tables)
 
     await upgrade(db_url)
-    db = Database(db_url)
-    try:
-        async with db.engine.connect() as connection:
-            assert await connection.run_sync(_schema_diff) == []
-    finally:
-        await db.close()
+    assert await inspected(db_url, schema_diff) == []

@@ -3,7 +3,7 @@
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-PKGS    := ivr_acd ivr acd crm_bridge
+PKGS    := wire crm_bridge ivr acd ivr_acd ivr_acd_dev
 STAMP   := $(VENV)/.installed
 
 .PHONY: setup system-deps venv sandbox format lint typecheck unit integration system test bench demo up down clean

@@ -2,7 +2,7 @@
 calls ringing agents, and keeps this controller's routing index in step with Redis.
 
 Several controllers may run one Redis: each keeps its own in-memory mirror (``RoutingIndex``)
-fed by the published changes, decides locally (pure, acd.routing), and makes the decision real
+fed by the published changes, decides locally (pure, acd.core.routing), and makes the decision real
 with one atomic ``reserve``; a controller that loses the race re-reads and decides again. The
 one that reserved delivers: the caller is either still in its ``acd-enqueue`` AGI session (the
 agent goes back as the answer) or waiting in music on hold (AMI Redirect to ``acd-deliver``)."""
@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from acd import agent_states as sm
-from acd.live_state import LiveChange, LiveState
-from acd.model import AgentProfile, AgentState, AgentStatus, WaitingCall
-from acd.routing import EscalationStep, RoutingPolicy, choose_agent, choose_call, step_in_force
-from acd.skill_index import RoutingIndex
+from acd.core import agent_states as sm
+from acd.core.model import AgentProfile, AgentState, AgentStatus, WaitingCall
+from acd.core.routing import EscalationStep, RoutingPolicy, choose_agent, choose_call, step_in_force
+from acd.core.skill_index import RoutingIndex
+from acd.live.live_state import LiveChange, LiveState
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from acd import agent_states as sm
+from acd.core import agent_states as sm
+from acd.core.model import PAUSE_DIGITS, AgentState, AgentStatus, WaitingCall
+from acd.core.queue_experience import average_handle_time, estimated_wait
+from acd.core.routing import RoutingPolicy, step_in_force, virtual_enqueue_time
 from acd.dispatcher import Dispatcher, Offer
-from acd.model import PAUSE_DIGITS, AgentState, AgentStatus, WaitingCall
-from acd.queue_experience import average_handle_time, estimated_wait
-from acd.queue_stats import QueueStats
-from acd.routing import RoutingPolicy, step_in_force, virtual_enqueue_time
+from acd.live.queue_stats import QueueStats
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The phones of the ACD benchmark (pjsua2, ivr_acd.simulator): agent softphones that pick up
+"""The phones of the ACD benchmark (pjsua2, ivr_acd_dev.simulator): agent softphones that pick up
 after the call's ring delay, talk for its handle time and hang up; and callers that place the
 seeded trace through the `bench` endpoint and hang up when their patience runs out before an
 agent has answered. The same floor serves both systems; only the dialled prefix differs."""
@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.call_trace import TraceCall, by_number
-from ivr_acd.sandbox import ProvisionedPhone
 from ivr_acd.settings import Settings
-from ivr_acd.simulator import Call, Phone, PhoneError, PhonePool, PhoneTimeout
+from ivr_acd_dev.sandbox import ProvisionedPhone
+from ivr_acd_dev.simulator import Call, Phone, PhoneError, PhonePool, PhoneTimeout
 
 log = logging.getLogger(__name__)
 

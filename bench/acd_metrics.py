@@ -20,8 +20,8 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from acd.events import endpoint_of
 from bench.ami_timeline import Stamp
-from ivr_acd.acd_events import endpoint_of
 
 SERVICE_LEVEL_SECONDS = 20.0
 ENQUEUE_EVENT = "BenchEnqueue"

@@ -51,11 +51,11 @@ from bench.acd_profile import breakdown
 from bench.ami_timeline import AmiTimeline, Stamp
 from bench.call_trace import TraceCall, TraceShape, generate, offered_load
 from bench.rest import api
-from ivr_acd import redis_keys
-from ivr_acd.sandbox import ProvisionedPhone, Sandbox
 from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import Settings, load_settings
-from ivr_acd.stack import BackgroundController, ensure_redis, prepare_crm, settings_env
+from ivr_acd_dev.sandbox import ProvisionedPhone, Sandbox
+from ivr_acd_dev.stack import BackgroundController, ensure_redis, prepare_crm, settings_env
+from wire import redis_keys
 
 AGENTS = ("8001", "8002", "8003", "8004", "8005", "8006")
 SEED = 20240917

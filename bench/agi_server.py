@@ -14,7 +14,7 @@ import asyncio
 import sys
 
 from bench.procfs import raise_open_files_limit
-from ivr_acd.asterisk.agi import AgiChannel, FastAgiServer
+from wire.agi import AgiChannel, FastAgiServer
 
 
 async def hold(channel: AgiChannel) -> None:

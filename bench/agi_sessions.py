@@ -14,7 +14,7 @@ from typing import Any
 from panoramisk.fast_agi import Application
 
 from bench.agi_load import free_port
-from ivr_acd.asterisk.agi import AgiChannel, FastAgiServer
+from wire.agi import AgiChannel, FastAgiServer
 
 SESSIONS = 3000
 CONCURRENCY = 50

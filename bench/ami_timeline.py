@@ -2,7 +2,7 @@
 events a call timeline needs, and keeps each as a typed :class:`Stamp` with Asterisk's own
 ``Timestamp`` (manager.conf has ``timestampevents = yes``), so latencies are measured where
 they happen, not when this process gets round to reading them. The engine's AMI adapter
-(ivr_acd.asterisk.ami) drops that header; this reader is for measuring only."""
+(wire.ami) drops that header; this reader is for measuring only."""
 
 from __future__ import annotations
 

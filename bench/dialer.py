@@ -41,13 +41,13 @@ from bench.dialer_sim import ProgressiveSim, SimFigures
 from bench.rest import api
 from crm_bridge.db import Database
 from crm_bridge.models import Customer, CustomerPhone, Policy
-from ivr_acd import redis_keys
-from ivr_acd.asterisk.ami import AmiClient
-from ivr_acd.asterisk.events import Hangup, Newchannel
-from ivr_acd.sandbox import Sandbox
 from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import Settings, load_settings
-from ivr_acd.stack import BackgroundController, ensure_redis, prepare_crm, settings_env
+from ivr_acd_dev.sandbox import Sandbox
+from ivr_acd_dev.stack import BackgroundController, ensure_redis, prepare_crm, settings_env
+from wire import redis_keys
+from wire.ami import AmiClient
+from wire.events import Hangup, Newchannel
 
 HERE = Path(__file__).resolve().parent
 SEED = 20261130

@@ -1,5 +1,5 @@
 """A seeded, simulated progressive campaign (pure; one tick a second) for ``bench.dialer``: the
-dialer's own pacing (``acd.campaigns.pacing``: ``plan_progressive`` + ``admit``) against a
+dialer's own pacing (``acd.dunning.core.pacing``: ``plan_progressive`` + ``admit``) against a
 predictive dialer without abandon-rate control (the peer: as many calls in flight as make the
 expected answers equal the ready agents, ``ready / p``, with ``p`` estimated the same way).
 
@@ -15,8 +15,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from math import floor
 
-from acd.campaigns.model import AbandonPolicy, Caps, Disposition
-from acd.campaigns.pacing import (
+from acd.dunning.core.model import AbandonPolicy, Caps, Disposition
+from acd.dunning.core.pacing import (
     DialOutcome,
     PacingMode,
     admit,

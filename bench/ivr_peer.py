@@ -31,9 +31,9 @@ import asterisk
 import six
 
 from bench.procfs import children_of, cpu_seconds, pss_kb, reaped_children_cpu, rss_kb
-from ivr_acd.sandbox import Sandbox
 from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import Settings, load_settings
+from ivr_acd_dev.sandbox import Sandbox
 
 HERE = Path(__file__).resolve().parent
 PEER_SCRIPT = "/opt/ivr-acd-bench/menu.py"  # dialplans/bench.conf runs it

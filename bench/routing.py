@@ -24,16 +24,16 @@ from itertools import islice
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from acd.live_state import LiveState
-from acd.model import AgentProfile, AgentState, AgentStatus, WaitingCall
-from acd.routing import (
+from acd.core.model import AgentProfile, AgentState, AgentStatus, WaitingCall
+from acd.core.routing import (
     RoutingPolicy,
     choose_agent,
     choose_agent_by_scan,
     choose_call,
     choose_call_by_scan,
 )
-from acd.skill_index import RoutingIndex
+from acd.core.skill_index import RoutingIndex
+from acd.live.live_state import LiveState
 
 AGENTS = 5000
 READY = 2500  # held about there

@@ -2,7 +2,7 @@
 
 The ACD keeps live state in Redis; this is what survives Redis: a controller that starts on an
 empty Redis reads :meth:`AgentStateLogRepository.presence` to put paused agents back in pause,
-with their reason. States and reasons are the ACD's words (``acd.model``), stored as text.
+with their reason. States and reasons are the ACD's words (``acd.core.model``), stored as text.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crm_bridge.call_repository import customer_id_for
+from crm_bridge.calls.repository import customer_id_for
 from crm_bridge.models import Complaint
 from crm_bridge.vocab import ComplaintCategory, member_of
 

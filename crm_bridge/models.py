@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from acd.campaigns.model import CampaignMode, CampaignState, Disposition
+from acd.dunning.core.model import CampaignMode, CampaignState, Disposition
 from crm_bridge.sqltypes import UtcDateTime, utc_now
 from crm_bridge.vocab import (
     CallbackKind,
@@ -300,7 +300,7 @@ class Complaint(Base):
 class AgentStateLog(Base):
     """One agent state transition (``ready -> reserved``...), as the ACD made it.
 
-    States and reasons are the ACD's vocabulary (``acd.model``); the CRM keeps them as text.
+    States and reasons are the ACD's vocabulary (``acd.core.model``); the CRM keeps them as text.
     No foreign key to ``agents``: the history outlives a deleted agent.
     """
 
@@ -421,7 +421,7 @@ class SpyModeChange(Base):
 
 class DunningCampaign(Base):
     """An outbound dunning campaign; ``spec`` is its rule, schedule, caps, retry and abandon
-    policies as JSON (``acd.campaigns.codec``). ``machine_message``: what is left on an
+    policies as JSON (``acd.dunning.core.codec``). ``machine_message``: what is left on an
     answering machine (NULL: hang up)."""
 
     __tablename__ = "campaigns"
@@ -443,7 +443,7 @@ class DunningCampaign(Base):
 
 class CampaignAttempt(Base):
     """One dial of one policy's number in a campaign. ``attempt_id`` (``campaign:policy:seq``,
-    ``acd.campaigns.model.attempt_id``) is unique: the row is written before the call is
+    ``acd.dunning.core.model.attempt_id``) is unique: the row is written before the call is
     originated, so a restarted or second dialer can neither repeat nor lose it. ``disposition``
     is NULL while the attempt is in progress and written once."""
 

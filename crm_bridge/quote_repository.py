@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crm_bridge.call_repository import customer_id_for
+from crm_bridge.calls.repository import customer_id_for
 from crm_bridge.errors import CrmRejectedError, QuoteNotFoundError
 from crm_bridge.models import Quote
 from crm_bridge.vocab import Product, member_of

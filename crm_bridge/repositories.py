@@ -5,8 +5,8 @@ from __future__ import annotations
 from crm_bridge.agent_repository import AgentEndpoint, AgentProfile, AgentRepository
 from crm_bridge.agent_specs import AgentChanges, NewAgent
 from crm_bridge.agent_state_repository import AgentStateLogRepository, AgentTransition, Presence
-from crm_bridge.call_repository import CallRepository, StoredCall
 from crm_bridge.callback_repository import CallbackRepository, CallbackRequest, StoredCallback
+from crm_bridge.calls.repository import CallRepository, StoredCall
 from crm_bridge.complaint_repository import ComplaintRepository
 from crm_bridge.customer_repository import CustomerProfile, CustomerRepository
 from crm_bridge.errors import (

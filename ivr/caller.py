@@ -12,7 +12,7 @@ from typing import Protocol
 
 from ivr.handoff import Back, Handoff, ToPerson
 from ivr.menu import LANGUAGES, Language, MenuTree, Prompt
-from ivr_acd import names
+from wire import names
 
 log = logging.getLogger(__name__)
 

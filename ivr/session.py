@@ -14,7 +14,7 @@ from ivr.flows.context import Flow, FlowContext
 from ivr.handoff import Back, Handoff
 from ivr.handoff import ToPerson as ToPersonSignal
 from ivr.menu import MenuTree
-from ivr_acd import names
+from wire import names
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
-from ivr_acd.asterisk.audiosocket import (
+from wire.audiosocket import (
     Audio,
     AudioSocketServer,
     AudioSocketSession,

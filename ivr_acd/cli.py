@@ -11,10 +11,10 @@ from pathlib import Path
 from crm_bridge.errors import CrmError
 from ivr.menu import MenuError
 from ivr.prompts import PromptError
-from ivr_acd.sandbox import Sandbox, SandboxError
 from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import ConfigError, Settings, load_settings
-from ivr_acd.stack import StackError
+from ivr_acd_dev.sandbox import Sandbox, SandboxError
+from ivr_acd_dev.stack import StackError
 
 log = logging.getLogger("ivr_acd")
 
@@ -24,7 +24,7 @@ def _logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
-    for noisy in ("ivr_acd.asterisk.panoramisk", "aiohttp.access", "asyncio", "alembic"):
+    for noisy in ("wire.panoramisk", "aiohttp.access", "asyncio", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -33,7 +33,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 async def _up(settings: Settings) -> None:
-    from ivr_acd.stack import (
+    from ivr_acd_dev.stack import (
         BackgroundController,
         ensure_redis,
         prepare_crm,
@@ -65,7 +65,7 @@ async def _up(settings: Settings) -> None:
 
 
 async def _down(settings: Settings) -> None:
-    from ivr_acd.stack import BackgroundController
+    from ivr_acd_dev.stack import BackgroundController
 
     await BackgroundController(settings).stop()
     await Sandbox(settings).stop()
@@ -85,7 +85,7 @@ async def _sandbox(settings: Settings, action: str) -> None:
 
 
 async def _seed(settings: Settings) -> None:
-    from ivr_acd.stack import prepare_crm
+    from ivr_acd_dev.stack import prepare_crm
 
     phones = await prepare_crm(settings)
     print(f"CRM ready at {settings.database_url}; {len(phones)} softphone(s) provisioned")
@@ -96,7 +96,7 @@ async def _render_config(settings: Settings, dest: Path) -> None:
     from crm_bridge.db import Database
     from crm_bridge.migrate import upgrade
     from crm_bridge.repositories import AgentRepository
-    from ivr_acd.sandbox import InstancePaths, render_config
+    from ivr_acd_dev.sandbox import InstancePaths, render_config
 
     await upgrade(settings.database_url)
     database = Database(settings.database_url)
@@ -111,7 +111,7 @@ async def _render_config(settings: Settings, dest: Path) -> None:
 
 async def _phones(settings: Settings) -> None:
     """The softphones provisioned from the CRM, with their SIP credentials (for a real phone)."""
-    from ivr_acd.stack import prepare_crm
+    from ivr_acd_dev.stack import prepare_crm
 
     ast = settings.asterisk
     print(f"register at 127.0.0.1:{ast.sip_port} (UDP); username = extension")
@@ -161,7 +161,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "down":
         asyncio.run(_down(settings))
     elif args.command == "demo":
-        from ivr_acd.demo import run_demo
+        from ivr_acd_dev.demo import run_demo
 
         return asyncio.run(run_demo(settings, calls=args.calls))
     elif args.command == "sandbox":

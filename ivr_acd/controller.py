@@ -18,15 +18,20 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from sqlalchemy import text
 
-from acd.handoffs import HandoffStore
-from acd.live_calls import LiveCallStore
-from crm_bridge.api import ApiDeps, build_api
-from crm_bridge.api_console import CONSOLE
+from acd.agi import AcdCalls
+from acd.events import AcdEvents
+from acd.runtime import AcdRuntime
+from acd.supervision.agi import SpyFeature
+from acd.supervision.repository import SpyRepository
+from acd.supervision.service import Supervision
 from crm_bridge.callback_repository import CallbackRepository
-from crm_bridge.cdr_writer import CdrWriter
+from crm_bridge.calls.cdr_writer import CdrWriter
+from crm_bridge.calls.live import LiveCallStore
+from crm_bridge.calls.spool import CdrSpool
+from crm_bridge.calls.tracking import CallRecorder
 from crm_bridge.customer_cache import CachedCustomers
 from crm_bridge.db import Database
-from crm_bridge.kpis import KpiRepository
+from crm_bridge.kpis.agents import KpiRepository
 from crm_bridge.migrate import upgrade_when_reachable
 from crm_bridge.repositories import (
     CallRepository,
@@ -36,31 +41,26 @@ from crm_bridge.repositories import (
     PolicyRepository,
     QuoteRepository,
 )
-from crm_bridge.sessions import LoginLimiter, SessionStore
-from crm_bridge.spool import CdrSpool
-from crm_bridge.spy_repository import SpyRepository
+from ivr.calls import IvrCalls
 from ivr.flows.context import Services
 from ivr.flows.registry import FLOWS
+from ivr.handoff_store import HandoffStore
 from ivr.menu import load_menu_tree
 from ivr.prompts import PromptStore
 from ivr.rating import load_tables
 from ivr.speech_input import SpeechInput, VoskRecognizers
-from ivr_acd import names, redis_keys
-from ivr_acd.acd_calls import AcdCalls
-from ivr_acd.acd_events import AcdEvents
-from ivr_acd.acd_runtime import AcdRuntime
-from ivr_acd.asterisk.agi import FastAgiServer
-from ivr_acd.asterisk.ami import AmiClient
-from ivr_acd.asterisk.audiosocket import AudioSocketServer
-from ivr_acd.call_records import CallRecorder
-from ivr_acd.console_web import add_console_pages, console_ports
-from ivr_acd.dialer_setup import DialerParts, build_dialer
-from ivr_acd.ivr_calls import IvrCalls
 from ivr_acd.provisioning import Provisioner
-from ivr_acd.sandbox import InstancePaths
 from ivr_acd.settings import Settings
-from ivr_acd.spy_feature import SpyFeature
-from ivr_acd.supervision import Supervision
+from ivr_acd.web.app import ApiDeps, build_api
+from ivr_acd.web.auth.sessions import LoginLimiter, SessionStore
+from ivr_acd.web.console.pages import add_console_pages, console_ports
+from ivr_acd.web.console.routes import CONSOLE
+from ivr_acd.wiring.dunning import DialerParts, build_dialer
+from ivr_acd_dev.sandbox import InstancePaths
+from wire import names, redis_keys
+from wire.agi import FastAgiServer
+from wire.ami import AmiClient
+from wire.audiosocket import AudioSocketServer
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class Controller:
     provisioner: Provisioner
     supervision: Supervision
     tasks: set[asyncio.Task[None]]
-    dunning: DialerParts | None = None  # outbound dunning campaigns (ivr_acd.dialer_setup)
+    dunning: DialerParts | None = None  # outbound dunning campaigns (ivr_acd.wiring.dunning)
     agi: FastAgiServer = field(init=False)
 
     def __post_init__(self) -> None:

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from ivr_acd.asterisk.ami import AmiClient
-from ivr_acd.sandbox import InstancePaths, ProvisionedPhone, Sandbox, render_config
 from ivr_acd.settings import Settings
+from ivr_acd_dev.sandbox import InstancePaths, ProvisionedPhone, Sandbox, render_config
+from wire.ami import AmiClient
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import jinja2
 
-from ivr_acd import names
+from wire import names
 
 
 def render_tree(sources: Iterable[Path], dest: Path, **context: Any) -> list[Path]:

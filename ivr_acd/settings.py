@@ -234,7 +234,7 @@ class AcdSettings(BaseModel):
 
 
 class CampaignSettings(BaseModel):
-    """Outbound dunning campaigns (ivr_acd.dialer)."""
+    """Outbound dunning campaigns (acd.dunning.dialer)."""
 
     enabled: bool = Field(True, description="this controller dials campaigns (one at a time each)")
     tick_interval: float = Field(0.5, gt=0, le=10, description="seconds between dialer steps")

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crm_bridge.records import CallRecord
+from crm_bridge.calls.records import CallRecord
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from acd import agent_states as sm
-from acd.live_state import (
+from acd.core import agent_states as sm
+from acd.core.model import AgentProfile, AgentState, AgentStatus, WaitingCall
+from acd.live.live_state import (
     CALL_TTL_SECONDS,
     MAX_RETRIES,
     ConcurrentUpdateError,
@@ -26,8 +27,7 @@ from acd.live_state import (
     LiveState,
     Released,
 )
-from acd.model import AgentProfile, AgentState, AgentStatus, WaitingCall
-from ivr_acd import redis_keys
+from wire import redis_keys
 
 pytestmark = pytest.mark.integration
 

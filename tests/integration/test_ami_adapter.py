@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from ivr_acd.asterisk.ami import AmiClient, AmiError
-from ivr_acd.asterisk.events import (
+from wire.ami import AmiClient, AmiError
+from wire.events import (
     AmiConnected,
     AmiDisconnected,
     CdrRecord,

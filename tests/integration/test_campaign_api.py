@@ -14,15 +14,15 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from acd.campaigns.compliance import Check, Decision
-from acd.campaigns.model import Attempt, Disposition
-from acd.campaigns.targets import target_of
-from crm_bridge.api import API, ApiDeps, build_api
-from crm_bridge.call_repository import CallRepository
-from crm_bridge.campaign_facts import CampaignFacts
-from crm_bridge.campaign_repository import CampaignRepository, NewAttempt
+from acd.dunning.core.compliance import Check, Decision
+from acd.dunning.core.model import Attempt, Disposition
+from acd.dunning.core.targets import target_of
+from acd.dunning.facts import CampaignFacts
+from acd.dunning.repository import CampaignRepository, NewAttempt
+from crm_bridge.calls.repository import CallRepository
 from crm_bridge.db import Database
 from crm_bridge.seed import seed
+from ivr_acd.web.app import API, ApiDeps, build_api
 
 pytestmark = pytest.mark.integration
 

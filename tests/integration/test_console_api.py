@@ -20,28 +20,28 @@ import redis.asyncio as aioredis
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 
-from acd import agent_states as sm
-from acd.handoffs import HandoffStore
-from acd.live_calls import LiveCallStore
-from acd.live_state import LiveState
-from acd.model import AgentProfile, AgentStatus, WaitingCall
-from acd.wallboard import wallboard
-from crm_bridge.api import API, ApiDeps, build_api
-from crm_bridge.api_console import CONSOLE, ConsolePorts
-from crm_bridge.call_volume import CallVolume
+from acd.core import agent_states as sm
+from acd.core.model import AgentProfile, AgentStatus, WaitingCall
+from acd.core.wallboard import wallboard
+from acd.live.live_state import LiveState
+from crm_bridge.calls.call_volume import CallVolume
+from crm_bridge.calls.live import LiveCallStore
+from crm_bridge.calls.records import CallRecord
 from crm_bridge.db import Database
-from crm_bridge.records import CallRecord
 from crm_bridge.repositories import CallRepository, CustomerRepository
 from crm_bridge.screen_pop import CustomerPolicies
 from crm_bridge.seed import seed
-from crm_bridge.sessions import SessionStore
 from crm_bridge.vocab import Role
 from ivr.handoff import Handoff
-from ivr_acd import redis_keys
-from ivr_acd.console_hub import ConsoleHub
-from ivr_acd.console_sources import ScreenPops
-from ivr_acd.console_web import add_console_pages
+from ivr.handoff_store import HandoffStore
+from ivr_acd.web.app import API, ApiDeps, build_api
+from ivr_acd.web.auth.sessions import SessionStore
+from ivr_acd.web.console.hub import ConsoleHub
+from ivr_acd.web.console.pages import add_console_pages
+from ivr_acd.web.console.routes import CONSOLE, ConsolePorts
+from ivr_acd.web.console.sources import ScreenPops
 from tests.call_records import call_record
+from wire import redis_keys
 
 pytestmark = pytest.mark.integration
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from crm_bridge.cdr_writer import CdrWriter
+from crm_bridge.calls.cdr_writer import CdrWriter
+from crm_bridge.calls.spool import CdrSpool
 from crm_bridge.db import Database
 from crm_bridge.migrate import current_revision, downgrade, upgrade
 from crm_bridge.repositories import CallRepository
-from crm_bridge.spool import CdrSpool
 from tests.call_records import T0, call_record
 from tests.integration.migration_checks import inspected, schema_diff, tables
 

@@ -13,16 +13,16 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from crm_bridge.api import API, ApiDeps, build_api
+from crm_bridge.calls.records import CallRecord
 from crm_bridge.db import Database
-from crm_bridge.openapi import OPENAPI
-from crm_bridge.records import CallRecord
 from crm_bridge.repositories import (
     AgentRepository,
     CallbackRepository,
     CallbackRequest,
     CallRepository,
 )
+from ivr_acd.web.app import API, ApiDeps, build_api
+from ivr_acd.web.openapi import OPENAPI
 
 pytestmark = pytest.mark.integration
 

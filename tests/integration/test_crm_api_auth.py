@@ -17,15 +17,15 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from crm_bridge.agent_specs import NewAgent
-from crm_bridge.api import API, ApiDeps, build_api
-from crm_bridge.api_auth import COOKIE, CSRF_HEADER
 from crm_bridge.db import Database
-from crm_bridge.openapi import OPENAPI
 from crm_bridge.repositories import AgentRepository, CallRepository
-from crm_bridge.sessions import LoginLimiter, SessionStore, token_digest
 from crm_bridge.vocab import Role
-from ivr_acd import redis_keys
+from ivr_acd.web.app import API, ApiDeps, build_api
+from ivr_acd.web.auth.routes import COOKIE, CSRF_HEADER
+from ivr_acd.web.auth.sessions import LoginLimiter, SessionStore, token_digest
+from ivr_acd.web.openapi import OPENAPI
 from tests.call_records import call_record
+from wire import redis_keys
 
 pytestmark = pytest.mark.integration
 

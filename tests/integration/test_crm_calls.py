@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from crm_bridge.call_repository import CallRepository
+from crm_bridge.calls.records import CallRecord
+from crm_bridge.calls.repository import CallRepository
 from crm_bridge.db import Database
 from crm_bridge.models import Call
-from crm_bridge.records import CallRecord
 from crm_bridge.seed import seed
 
 pytestmark = pytest.mark.integration

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import update
 
-from acd.campaigns.codec import spec_from
-from acd.campaigns.compliance import Check, Decision
-from acd.campaigns.model import (
+from acd.dunning.core.codec import spec_from
+from acd.dunning.core.compliance import Check, Decision
+from acd.dunning.core.model import (
     Attempt,
     Campaign,
     CampaignState,
@@ -21,9 +21,9 @@ from acd.campaigns.model import (
     Target,
     TargetRule,
 )
-from acd.campaigns.targets import select_targets, target_of
-from crm_bridge.campaign_facts import CampaignFacts
-from crm_bridge.campaign_repository import (
+from acd.dunning.core.targets import select_targets, target_of
+from acd.dunning.facts import CampaignFacts
+from acd.dunning.repository import (
     CampaignExistsError,
     CampaignNotFoundError,
     CampaignRepository,

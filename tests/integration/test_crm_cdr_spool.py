@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from crm_bridge.call_repository import CallRepository
-from crm_bridge.cdr_writer import CdrWriter
+from crm_bridge.calls.cdr_writer import CdrWriter
+from crm_bridge.calls.records import CallRecord
+from crm_bridge.calls.repository import CallRepository
+from crm_bridge.calls.spool import REJECTED, CdrSpool
 from crm_bridge.db import Database
-from crm_bridge.records import CallRecord
-from crm_bridge.spool import REJECTED, CdrSpool
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +73,7 @@ async def test_unreachable_database_spools_then_replay_stores(
     record = make_record()
     down = Database(UNREACHABLE_URL)
     try:
-        with caplog.at_level(logging.WARNING, logger="crm_bridge.cdr_writer"):
+        with caplog.at_level(logging.WARNING, logger="crm_bridge.calls.cdr_writer"):
             await CdrWriter(CallRepository(down.sessions), spool).write(record)
             await CdrWriter(CallRepository(down.sessions), spool).write(record)
     finally:

@@ -18,11 +18,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from crm_bridge.api import API, ApiDeps, build_api
-from crm_bridge.auth import PRINCIPAL, Principal
 from crm_bridge.db import Database
-from crm_bridge.kpi_figures import DayKpis
-from crm_bridge.kpis import KpiRepository
+from crm_bridge.kpis.agents import KpiRepository
+from crm_bridge.kpis.figures import DayKpis
 from crm_bridge.models import Agent
 from crm_bridge.repositories import (
     AgentStateLogRepository,
@@ -31,6 +29,8 @@ from crm_bridge.repositories import (
     ComplaintRepository,
 )
 from crm_bridge.vocab import Role
+from ivr_acd.web.app import API, ApiDeps, build_api
+from ivr_acd.web.auth.principal import PRINCIPAL, Principal
 from tests.call_records import call_record
 
 pytestmark = pytest.mark.integration

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from acd.supervision.repository import ModeChange, NewSpySession, SpyRepository
 from crm_bridge.db import Database
 from crm_bridge.errors import (
     InvalidSpySessionError,
@@ -19,7 +20,6 @@ from crm_bridge.errors import (
 )
 from crm_bridge.migrate import current_revision, downgrade, upgrade
 from crm_bridge.models import SpyModeChange, SpySession
-from crm_bridge.spy_repository import ModeChange, NewSpySession, SpyRepository
 from tests.integration.migration_checks import inspected, schema_diff, tables
 
 pytestmark = pytest.mark.integration

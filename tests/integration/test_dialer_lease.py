@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
-from ivr_acd.dialer_lease import CampaignLease
+from acd.dunning.lease import CampaignLease
 
 pytestmark = pytest.mark.integration
 

@@ -12,17 +12,17 @@ from decimal import Decimal
 
 import pytest
 
-from acd.campaigns.codec import spec_from
-from crm_bridge.campaign_facts import CampaignFacts
-from crm_bridge.campaign_repository import CampaignRepository
+from acd.dunning.core.codec import spec_from
+from acd.dunning.dialer import Dialer, linkedid_for
+from acd.dunning.events import AttemptTracker
+from acd.dunning.facts import CampaignFacts
+from acd.dunning.repository import CampaignRepository
+from crm_bridge.calls.records import CallRecord
 from crm_bridge.db import Database
 from crm_bridge.models import Customer, CustomerPhone, Policy
-from crm_bridge.records import CallRecord
-from ivr_acd import names
-from ivr_acd.asterisk.events import Hangup, OriginateResponse, UserEvent
-from ivr_acd.dialer import Dialer, linkedid_for
-from ivr_acd.dialer_events import AttemptTracker
 from ivr_acd.settings import load_settings
+from wire import names
+from wire.events import Hangup, OriginateResponse, UserEvent
 
 pytestmark = pytest.mark.integration
 
@@ -158,7 +158,7 @@ async def test_claimed_before_the_dial_and_neither_lost_nor_repeated_over_a_rest
     assert one.linkedid == linkedid_for(one.attempt_id)
     assert ami.originated[0]["Variable"].startswith(f"DUNNING_ATTEMPT={one.attempt_id},")
     # the customer's number on the CDR before the dial: the call's record names it, answered
-    # or not (crm_bridge.assembly)
+    # or not (crm_bridge.calls.assembly)
     assert f"{names.CDR_DID}={NUMBERS[0]}" in ami.originated[0]["Variable"].split(",")
 
     await first.step()  # channels full: nothing more

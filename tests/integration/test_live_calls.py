@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis.asyncio as aioredis
 
-from acd.live_calls import CALL_TTL_SECONDS, LiveCall, LiveCallStore
-from ivr_acd import redis_keys
+from crm_bridge.calls.live import CALL_TTL_SECONDS, LiveCall, LiveCallStore
+from wire import redis_keys
 
 pytestmark = pytest.mark.integration
 

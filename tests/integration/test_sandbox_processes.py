@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ivr_acd.sandbox import process_alive
+from ivr_acd_dev.sandbox import process_alive
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ivr.speech_input import Heard, Recognizer, SpeechInput, Utterance
-from ivr_acd.asterisk.audiosocket import (
+from wire.audiosocket import (
     AudioSocketServer,
     Kind,
     encode_audio,
@@ -220,7 +220,7 @@ async def _send_raw(port: int, data: bytes) -> bytes:
 async def test_garbage_and_unknown_streams_are_closed_and_the_server_keeps_serving(
     server: AudioSocketServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, "ivr_acd.asterisk.audiosocket")
+    caplog.set_level(logging.DEBUG, "wire.audiosocket")
     replies = await asyncio.gather(
         _send_raw(server.port, b"GET / HTTP/1.1\r\n\r\n"),
         _send_raw(server.port, encode_frame(Kind.UUID, b"short")),

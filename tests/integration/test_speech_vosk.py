@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from ivr.speech_input import Heard, SpeechInput, VoskRecognizers, packaged_model_dir
-from ivr_acd.asterisk.audiosocket import AudioSocketServer, encode_audio
 from tests.integration.test_speech_input import FakeAsterisk
+from wire.audiosocket import AudioSocketServer, encode_audio
 
 pytestmark = pytest.mark.integration
 

@@ -14,18 +14,18 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from acd.supervision.repository import NewSpySession, SpyRepository
+from acd.supervision.service import Supervision
 from crm_bridge.agent_repository import AgentProfile
-from crm_bridge.api import API, ApiDeps, build_api
-from crm_bridge.api_core import Handler
-from crm_bridge.auth import PRINCIPAL, Principal
+from crm_bridge.calls.records import CallRecord
 from crm_bridge.db import Database
-from crm_bridge.records import CallRecord
-from crm_bridge.spy_repository import NewSpySession, SpyRepository
 from crm_bridge.vocab import Role
-from ivr_acd import names
-from ivr_acd.asterisk.ami import AmiError
-from ivr_acd.asterisk.events import DtmfEnd, Hangup, OriginateResponse, UserEvent
-from ivr_acd.supervision import Supervision
+from ivr_acd.web.app import API, ApiDeps, build_api
+from ivr_acd.web.auth.principal import PRINCIPAL, Principal
+from ivr_acd.web.core import Handler
+from wire import names
+from wire.ami import AmiError
+from wire.events import DtmfEnd, Hangup, OriginateResponse, UserEvent
 
 pytestmark = pytest.mark.integration
 

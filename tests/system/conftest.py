@@ -18,13 +18,13 @@ from typing import Any
 import aiohttp
 import pytest
 
-from crm_bridge.records import CallRecord
-from ivr_acd.asterisk.ami import AmiClient
-from ivr_acd.sandbox import ProvisionedPhone, Sandbox
+from crm_bridge.calls.records import CallRecord
 from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import Settings, load_settings
-from ivr_acd.simulator import Call, Phone, PhonePool
-from ivr_acd.stack import BackgroundController, prepare_crm, settings_env
+from ivr_acd_dev.sandbox import ProvisionedPhone, Sandbox
+from ivr_acd_dev.simulator import Call, Phone, PhonePool
+from ivr_acd_dev.stack import BackgroundController, prepare_crm, settings_env
+from wire.ami import AmiClient
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ async def clear_redis(settings: Settings, pattern: str = "*") -> None:
     """Delete this instance's Redis keys matching ``pattern`` (below the instance prefix)."""
     import redis.asyncio as aioredis
 
-    from ivr_acd import redis_keys
+    from wire import redis_keys
 
     client = aioredis.from_url(settings.redis.url)
     try:

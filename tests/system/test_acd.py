@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ivr_acd.simulator import Call, Phone, PhonePool, PhoneTimeout
+from ivr_acd_dev.simulator import Call, Phone, PhonePool, PhoneTimeout
 from tests.system.conftest import RING_SECONDS, Stack, clear_redis, eventually, utc_now_iso
 
 pytestmark = pytest.mark.system

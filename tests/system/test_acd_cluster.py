@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from ivr_acd.acd_events import endpoint_of
-from ivr_acd.asterisk.events import AmiEvent, DialBegin, DialEnd, Hangup
+from acd.events import endpoint_of
 from ivr_acd.settings import DatabaseSettings, Settings
-from ivr_acd.simulator import Phone, PhoneError, PhoneTimeout
-from ivr_acd.stack import BackgroundController, settings_env
+from ivr_acd_dev.simulator import Phone, PhoneError, PhoneTimeout
+from ivr_acd_dev.stack import BackgroundController, settings_env
 from tests.system.conftest import DIRECT_LINE, Stack, eventually
+from wire.events import AmiEvent, DialBegin, DialEnd, Hangup
 
 pytestmark = pytest.mark.system
 

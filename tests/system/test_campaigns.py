@@ -39,7 +39,7 @@ from sqlalchemy import update
 
 from crm_bridge.db import Database
 from crm_bridge.models import Customer, CustomerPhone, Policy
-from ivr_acd.simulator import Call, Phone, PhonePool
+from ivr_acd_dev.simulator import Call, Phone, PhonePool
 from tests.system.conftest import SLOT, Stack, eventually
 
 pytestmark = pytest.mark.system

@@ -24,7 +24,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from ivr_acd.simulator import Call, Phone
+from ivr_acd_dev.simulator import Call, Phone
 from tests.system.conftest import DIRECT_LINE, Stack, eventually, utc_now_iso
 
 pytestmark = pytest.mark.system

@@ -7,9 +7,9 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from crm_bridge.sessions import token_digest
-from ivr_acd import redis_keys
+from ivr_acd.web.auth.sessions import token_digest
 from tests.system.conftest import Stack
+from wire import redis_keys
 
 pytestmark = pytest.mark.system
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr_acd.simulator import Phone, PhoneError, PhoneTimeout
+from ivr_acd_dev.simulator import Phone, PhoneError, PhoneTimeout
 from tests.system.conftest import HOTLINE, Stack, eventually, utc_now_iso
 
 pytestmark = pytest.mark.system

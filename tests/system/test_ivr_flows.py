@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from acd.handoffs import HandoffStore
 from crm_bridge.db import Database
 from ivr.handoff import Handoff
-from ivr_acd import redis_keys
-from ivr_acd.simulator import Call, Phone
+from ivr.handoff_store import HandoffStore
+from ivr_acd_dev.simulator import Call, Phone
 from tests.system.conftest import Stack, eventually, utc_now_iso
+from wire import redis_keys
 
 pytestmark = pytest.mark.system
 

@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from ivr_acd.simulator import Phone
+from ivr_acd_dev.simulator import Phone
 from tests.system.conftest import Stack, eventually, utc_now_iso
 
 pytestmark = pytest.mark.system

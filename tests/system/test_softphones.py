@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr_acd.simulator import Phone, PhoneError
+from ivr_acd_dev.simulator import Phone, PhoneError
 from tests.system.conftest import Stack, eventually
 
 pytestmark = pytest.mark.system

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from ivr.speech_input import Heard, Recognizer, SpeechInput, VoskRecognizers, packaged_model_dir
-from ivr_acd import names
-from ivr_acd.asterisk.agi import AgiChannel, FastAgiServer
-from ivr_acd.asterisk.audiosocket import AudioSocketServer
 from tests.integration.test_speech_vosk import PHRASES, synthesise
 from tests.system.conftest import HOTLINE, Stack, eventually
+from wire import names
+from wire.agi import AgiChannel, FastAgiServer
+from wire.audiosocket import AudioSocketServer
 
 pytestmark = pytest.mark.system
 

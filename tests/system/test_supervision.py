@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from ivr_acd.simulator import Call, Phone
+from ivr_acd_dev.simulator import Call, Phone
 from tests.system.conftest import DIRECT_LINE, Stack, eventually, utc_now_iso
 
 pytestmark = pytest.mark.system

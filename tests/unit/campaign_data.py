@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from acd.campaigns.model import (
+from acd.dunning.core.model import (
     Attempt,
     CallingHours,
     Campaign,

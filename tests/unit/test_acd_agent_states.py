@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from acd.agent_states import (
+from acd.core.agent_states import (
     AgentBusyError,
     AgentNotLoggedInError,
     AgentStateError,
@@ -27,7 +27,7 @@ from acd.agent_states import (
     WrapUpEnded,
     transition,
 )
-from acd.model import AgentState, AgentStatus
+from acd.core.model import AgentState, AgentStatus
 
 pytestmark = pytest.mark.unit
 

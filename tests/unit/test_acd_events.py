@@ -2,7 +2,7 @@
 
 import pytest
 
-from ivr_acd.acd_events import endpoint_of
+from acd.events import endpoint_of
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from acd.queue_experience import (
+from acd.core.queue_experience import (
     DEFAULT_HANDLE_SECONDS,
     announcement,
     average_handle_time,

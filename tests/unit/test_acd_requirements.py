@@ -2,7 +2,7 @@
 
 import pytest
 
-from acd.requirements import CallerFacts, admit, queue_name
+from acd.core.requirements import CallerFacts, admit, queue_name
 from ivr.handoff import Handoff
 
 pytestmark = pytest.mark.unit

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from acd.model import AgentProfile, AgentState, AgentStatus, WaitingCall
-from acd.routing import (
+from acd.core.model import AgentProfile, AgentState, AgentStatus, WaitingCall
+from acd.core.routing import (
     INITIAL_STEP,
     AgentChoice,
     CallChoice,
@@ -16,7 +16,7 @@ from acd.routing import (
     choose_call,
     step_in_force,
 )
-from acd.skill_index import RoutingIndex
+from acd.core.skill_index import RoutingIndex
 
 pytestmark = pytest.mark.unit
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from acd.model import AgentProfile, WaitingCall
-from acd.routing import (
+from acd.core.model import AgentProfile, WaitingCall
+from acd.core.routing import (
     EscalationStep,
     RoutingPolicy,
     choose_agent,
@@ -22,7 +22,7 @@ from acd.routing import (
     choose_call,
     choose_call_by_scan,
 )
-from acd.skill_index import NO_SKILL, RoutingIndex
+from acd.core.skill_index import NO_SKILL, RoutingIndex
 
 pytestmark = pytest.mark.unit
 

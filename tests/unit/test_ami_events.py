@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ivr_acd.asterisk.events import CdrRecord, CelEvent, Hangup, Newchannel, parse_event
+from wire.events import CdrRecord, CelEvent, Hangup, Newchannel, parse_event
 
 pytestmark = pytest.mark.unit
 

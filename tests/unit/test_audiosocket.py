@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from ivr.speech_input import Heard, Utterance, match_phrase, parse_vosk_result
-from ivr_acd.asterisk.audiosocket import (
+from wire.audiosocket import (
     HANGUP_FRAME,
     Audio,
     Dtmf,

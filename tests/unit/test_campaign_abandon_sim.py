@@ -17,8 +17,8 @@ from math import floor
 
 import pytest
 
-from acd.campaigns.model import AbandonPolicy, Caps, Disposition
-from acd.campaigns.pacing import (
+from acd.dunning.core.model import AbandonPolicy, Caps, Disposition
+from acd.dunning.core.pacing import (
     DialOutcome,
     PacingMode,
     admit,

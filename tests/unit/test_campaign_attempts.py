@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from acd.campaigns.attempts import (
+from acd.dunning.core.attempts import (
     AgentCallEnded,
     AgentConnected,
     AgentDialEnded,
@@ -29,7 +29,7 @@ from acd.campaigns.attempts import (
     from_flow,
     line,
 )
-from acd.campaigns.model import CampaignMode, Disposition
+from acd.dunning.core.model import CampaignMode, Disposition
 
 pytestmark = pytest.mark.unit
 

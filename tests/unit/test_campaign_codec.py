@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from acd.campaigns.codec import campaign_from_stored, spec_from, spec_json
-from acd.campaigns.model import CampaignError, CampaignMode, CampaignState, Caps, RetryPolicy
+from acd.dunning.core.codec import campaign_from_stored, spec_from, spec_json
+from acd.dunning.core.model import CampaignError, CampaignMode, CampaignState, Caps, RetryPolicy
 from crm_bridge.vocab import Product
 
 pytestmark = pytest.mark.unit

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from acd.campaigns.compliance import Check, decide, timing
-from acd.campaigns.model import (
+from acd.dunning.core.compliance import Check, decide, timing
+from acd.dunning.core.model import (
     CallingHours,
     CampaignState,
     Disposition,
@@ -18,7 +18,7 @@ from acd.campaigns.model import (
     RetryPolicy,
     RetryRule,
 )
-from acd.campaigns.targets import select_targets
+from acd.dunning.core.targets import select_targets
 from crm_bridge.vocab import PolicyStatus
 from tests.unit.campaign_data import (
     ALL_DAY,
@@ -357,7 +357,7 @@ def test_a_policy_that_no_longer_matches_the_rule_is_dropped() -> None:
 
 
 def test_a_naive_now_is_refused() -> None:
-    from acd.campaigns.model import CampaignError
+    from acd.dunning.core.model import CampaignError
 
     with pytest.raises(CampaignError):
         decide(facts(), campaign(), [], datetime(2026, 11, 20, 4))

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from acd.campaigns.model import (
+from acd.dunning.core.model import (
     CLOSING,
     REACHED,
     RETRYABLE,

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from acd.campaigns.model import AbandonPolicy, Caps, Disposition
-from acd.campaigns.pacing import (
+from acd.dunning.core.model import AbandonPolicy, Caps, Disposition
+from acd.dunning.core.pacing import (
     AbandonMeasure,
     AnswerEstimate,
     DialOutcome,

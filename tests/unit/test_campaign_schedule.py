@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from acd.campaigns import schedule as sch
-from acd.campaigns.compliance import decide
-from acd.campaigns.model import (
+from acd.dunning.core import schedule as sch
+from acd.dunning.core.compliance import decide
+from acd.dunning.core.model import (
     Attempt,
     CallingHours,
     Campaign,

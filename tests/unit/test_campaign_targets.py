@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from acd.campaigns.compliance import Check, decide
-from acd.campaigns.model import (
+from acd.dunning.core.compliance import Check, decide
+from acd.dunning.core.model import (
     Attempt,
     Campaign,
     Disposition,
@@ -22,7 +22,7 @@ from acd.campaigns.model import (
     TargetRule,
     attempt_id,
 )
-from acd.campaigns.targets import (
+from acd.dunning.core.targets import (
     days_overdue,
     fill_hopper,
     number_for,

@@ -3,9 +3,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm_bridge.assembly import CallTracker, assemble, from_segments
-from ivr_acd.asterisk.events import CdrRecord, CelEvent, Hangup, Newchannel
-from ivr_acd.names import CALLBACK_SUFFIX, DUNNING_PREFIX
+from crm_bridge.calls.assembly import CallTracker, assemble, from_segments
+from wire.events import CdrRecord, CelEvent, Hangup, Newchannel
+from wire.names import CALLBACK_SUFFIX, DUNNING_PREFIX
 
 pytestmark = pytest.mark.unit
 

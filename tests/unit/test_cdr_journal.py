@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from crm_bridge.assembly import assemble, from_segments
-from crm_bridge.journal import FIELDS, calls_to_finish, parse_row, read_rows
+from crm_bridge.calls.assembly import assemble, from_segments
+from crm_bridge.calls.journal import FIELDS, calls_to_finish, parse_row, read_rows
 
 pytestmark = pytest.mark.unit
 

@@ -9,16 +9,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from acd.model import AgentProfile, AgentState, AgentStatus, WaitingCall
-from acd.queue_stats import QueueFigures
-from acd.wallboard import change_events, fingerprint, live_calls_view, wallboard
-from crm_bridge.call_volume import CallFacts, day_bounds, hourly
-from crm_bridge.console_view import Viewer, visible
+from acd.core.model import AgentProfile, AgentState, AgentStatus, WaitingCall
+from acd.core.wallboard import change_events, fingerprint, live_calls_view, wallboard
+from acd.live.queue_stats import QueueFigures
+from crm_bridge.calls.call_volume import CallFacts, day_bounds, hourly
 from crm_bridge.customer_repository import CustomerProfile
 from crm_bridge.screen_pop import PolicySummary, customer_card, for_role, masked_id_number
 from crm_bridge.vocab import Role
 from ivr.handoff import Handoff
-from ivr_acd.console_sources import screen_pop
+from ivr_acd.web.console.sources import screen_pop
+from ivr_acd.web.console.view import Viewer, visible
 
 pytestmark = pytest.mark.unit
 

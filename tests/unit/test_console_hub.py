@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from acd.live_state import LiveChange
-from acd.model import AgentProfile, AgentState, AgentStatus
-from crm_bridge.console_view import Viewer
+from acd.core.model import AgentProfile, AgentState, AgentStatus
+from acd.live.live_state import LiveChange
 from crm_bridge.vocab import Role
-from ivr_acd.console_hub import PAUSE_REASONS, ConsoleHub, Subscription
+from ivr_acd.web.console.hub import PAUSE_REASONS, ConsoleHub, Subscription
+from ivr_acd.web.console.view import Viewer
 
 pytestmark = pytest.mark.unit
 

@@ -21,8 +21,8 @@ from crm_bridge.callback_repository import (
     check_request,
     sources_of,
 )
+from crm_bridge.calls.records import CallRecord
 from crm_bridge.errors import InvalidCallbackError, InvalidRecordError, InvalidStateRecordError
-from crm_bridge.records import CallRecord
 from crm_bridge.vocab import CallbackStatus
 from tests.call_records import T0, call_record
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from crm_bridge.api_auth import _is_this_host
-from crm_bridge.auth import TOKEN_PRINCIPAL, Principal
 from crm_bridge.vocab import Role
+from ivr_acd.web.auth.principal import TOKEN_PRINCIPAL, Principal
+from ivr_acd.web.auth.routes import _is_this_host
 
 pytestmark = pytest.mark.unit
 

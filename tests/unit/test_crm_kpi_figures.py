@@ -10,10 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crm_bridge.api_core import ApiError
-from crm_bridge.api_kpis import CSV_FIELDS, kpi_csv, visible_rows
-from crm_bridge.auth import TOKEN_PRINCIPAL, Principal
-from crm_bridge.kpi_figures import (
+from crm_bridge.kpis.figures import (
     LOGGED_OUT,
     REPORT_FIELDS,
     AgentKpis,
@@ -32,6 +29,9 @@ from crm_bridge.kpi_figures import (
     wrapup_seconds,
 )
 from crm_bridge.vocab import Role
+from ivr_acd.web.auth.principal import TOKEN_PRINCIPAL, Principal
+from ivr_acd.web.core import ApiError
+from ivr_acd.web.kpis.routes import CSV_FIELDS, kpi_csv, visible_rows
 
 pytestmark = pytest.mark.unit
 

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from crm_bridge.calls.records import CallRecord
+from crm_bridge.calls.spool import spool_name
 from crm_bridge.errors import InvalidRecordError
-from crm_bridge.records import CallRecord
-from crm_bridge.spool import spool_name
 
 pytestmark = pytest.mark.unit
 

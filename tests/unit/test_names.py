@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr_acd import names
+from wire import names
 
 pytestmark = pytest.mark.unit
 

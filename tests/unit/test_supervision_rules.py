@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from acd.supervision import (
+from acd.supervision.rules import (
     AgentLeg,
     Person,
     Requester,
@@ -24,8 +24,8 @@ from acd.supervision import (
     supervisor_for,
 )
 from crm_bridge.vocab import SpyMode
-from ivr_acd import names
-from ivr_acd.asterisk.events import DtmfEnd, OriginateResponse, parse_event
+from wire import names
+from wire.events import DtmfEnd, OriginateResponse, parse_event
 
 pytestmark = pytest.mark.unit
 

@@ -6,12 +6,10 @@ Create Date: 2026-11-22
 """
 
 from __future__ import annotations
-
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None

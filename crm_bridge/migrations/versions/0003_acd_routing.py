@@ -6,12 +6,10 @@ Create Date: 2026-11-23
 """
 
 from __future__ import annotations
-
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None

@@ -1,0 +1,341 @@
+"""One dunning attempt as a state machine (pure): what Asterisk reports about the call moves it
+on, and each transition returns the commands for the dialer to run — stamp the answer, record
+the one disposition, let the reserved agent go — rather than running them.
+
+States: ``dialling`` (originated, ringing) -> ``answered`` (the customer picked up; AMD runs)
+-> ``machine`` / ``human`` (AMD's verdict; NOTSURE counts as a person) -> in progressive mode
+``connected`` (the reserved agent answered within the connect time) -> ``ended``.
+
+Dispositions at the end (one per attempt):
+
+- not answered: Asterisk's originate reason / hang-up cause: busy (reason 5, cause 17), no
+  answer (reason 3, causes 18/19), anything else failed;
+- answered, hung up before AMD's verdict: no answer ("hung up during detection", retried);
+- machine: machine (the message left, or not);
+- a person, agentless: what the payment flow recorded (paid, promised, disputed, wrong number,
+  refused; written by the flow itself), else refused ("hung up in the payment flow");
+- a person, progressive, no agent within the connect time: abandoned;
+- a person talking to the agent: the agent's disposition (REST), else refused once the grace
+  after the hang-up is over ("no disposition from agent 8001").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from acd.dunning.core.model import CampaignMode, Disposition
+
+ORIGINATE_BUSY = 5  # AST_CONTROL_BUSY
+ORIGINATE_NO_ANSWER = 3  # AST_CONTROL_RINGING: it rang until the timeout
+CAUSE_BUSY = 17
+CAUSES_NO_ANSWER = frozenset({18, 19})  # no user responding, no answer
+HUMAN_VERDICTS = frozenset({"HUMAN", "NOTSURE"})
+FLOW_FAILED = "dunning:flow-failed"  # the dialplan's mark: the payment flow's controller failed
+
+
+class AttemptState(StrEnum):
+    DIALLING = "dialling"
+    ANSWERED = "answered"
+    MACHINE = "machine"
+    HUMAN = "human"
+    CONNECTED = "connected"
+    ENDED = "ended"
+
+
+# ---- events (from AMI, parsed by the dialer) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class OriginateFailed:
+    reason: int  # OriginateResponse's Reason
+
+
+@dataclass(frozen=True)
+class Answered:
+    pass
+
+
+@dataclass(frozen=True)
+class AmdVerdict:
+    status: str  # AMDSTATUS: MACHINE, HUMAN, NOTSURE, HANGUP
+    cause: str = ""  # AMDCAUSE, e.g. LONGGREETING-1600-1500
+
+
+@dataclass(frozen=True)
+class AgentDialEnded:
+    agent: str
+    dial_status: str  # ANSWER, NOANSWER, BUSY, CANCEL...
+
+
+@dataclass(frozen=True)
+class HungUp:
+    cause: int
+
+
+AttemptEvent = OriginateFailed | Answered | AmdVerdict | AgentDialEnded | HungUp
+
+
+# ---- commands (run by the dialer) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StampAnswer:
+    amd_status: str | None = None
+    agent: str | None = None
+
+
+@dataclass(frozen=True)
+class Finish:
+    disposition: Disposition
+    reason: str
+
+
+@dataclass(frozen=True)
+class FinishFromFlow:
+    """A person hung up in the payment flow: keep what the flow recorded (a promise made on
+    this call counts), else ``fallback``."""
+
+    fallback: Finish
+
+
+@dataclass(frozen=True)
+class FinishFromCdr:
+    """The call ended without telling how (an originate failure without a clear reason, a
+    hang-up whose AMD verdict was missed): read its CDR (Asterisk's disposition, the path the
+    dialplan kept), else ``fallback``."""
+
+    fallback: Finish
+
+
+@dataclass(frozen=True)
+class AwaitAgentDisposition:
+    """The agent's call ended: give them the grace to record a disposition, then ``fallback``."""
+
+    agent: str
+    fallback: Finish
+
+
+@dataclass(frozen=True)
+class AgentConnected:
+    agent: str
+
+
+@dataclass(frozen=True)
+class ReleaseAgent:
+    """The reserved agent is not needed (no answer, machine, abandoned): ready again."""
+
+    agent: str
+
+
+@dataclass(frozen=True)
+class AgentCallEnded:
+    agent: str
+
+
+Command = (
+    StampAnswer
+    | Finish
+    | FinishFromFlow
+    | FinishFromCdr
+    | AwaitAgentDisposition
+    | AgentConnected
+    | ReleaseAgent
+    | AgentCallEnded
+)
+
+
+@dataclass(frozen=True)
+class Live:
+    """What the dialer knows of an attempt while its call is up."""
+
+    attempt_id: str
+    mode: CampaignMode
+    agent: str = ""  # progressive: the agent reserved before the dial
+    state: AttemptState = AttemptState.DIALLING
+    amd: str = ""  # AMD's verdict and cause, for the reason
+
+
+@dataclass(frozen=True)
+class Step:
+    live: Live
+    commands: tuple[Command, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.commands)
+
+
+# ---- dispositions of calls nobody answered -----------------------------------------------
+
+
+def unanswered(reason: int) -> Finish:
+    """After an Originate that was not answered, by its reason code."""
+    if reason == ORIGINATE_BUSY:
+        return Finish(Disposition.BUSY, "busy")
+    if reason == ORIGINATE_NO_ANSWER:
+        return Finish(Disposition.NO_ANSWER, "rang out without an answer")
+    return Finish(Disposition.FAILED, f"not connected (originate reason {reason})")
+
+
+def unanswered_cause(cause: int) -> Finish:
+    """After a hang-up before any answer, by Asterisk's hang-up cause."""
+    if cause == CAUSE_BUSY:
+        return Finish(Disposition.BUSY, "busy (cause 17)")
+    if cause in CAUSES_NO_ANSWER:
+        return Finish(Disposition.NO_ANSWER, f"no answer (cause {cause})")
+    return Finish(Disposition.FAILED, f"not connected (cause {cause})")
+
+
+# ---- the machine --------------------------------------------------------------------------
+
+
+def _to(live: Live, state: AttemptState, *commands: Command, amd: str | None = None) -> Step:
+    changed = Live(live.attempt_id, live.mode, live.agent, state, live.amd if amd is None else amd)
+    return Step(changed, commands)
+
+
+def _release(live: Live) -> tuple[Command, ...]:
+    return (ReleaseAgent(live.agent),) if live.agent else ()
+
+
+def _ended(live: Live, finish: Command) -> Step:
+    return _to(live, AttemptState.ENDED, finish, *_release(live))
+
+
+def _on_amd(live: Live, event: AmdVerdict) -> Step:
+    verdict = f"AMD {event.status}" + (f" ({event.cause})" if event.cause else "")
+    stamp = StampAnswer(amd_status=event.status)
+    if event.status == "MACHINE":
+        return _to(live, AttemptState.MACHINE, stamp, *_release(live), amd=verdict)
+    if event.status in HUMAN_VERDICTS:
+        return _to(live, AttemptState.HUMAN, stamp, amd=verdict)
+    return _to(live, live.state, stamp, amd=verdict)  # HANGUP: the hang-up follows
+
+
+def _on_hangup(live: Live, cause: int) -> Step:
+    state = live.state
+    if state is AttemptState.DIALLING:
+        return _ended(live, unanswered_cause(cause))
+    if state is AttemptState.ANSWERED:  # the verdict was missed, or the person hung up first
+        why = "hung up during answering-machine detection"
+        return _ended(live, FinishFromCdr(Finish(Disposition.NO_ANSWER, why)))
+    if state is AttemptState.MACHINE:
+        return _to(live, AttemptState.ENDED, Finish(Disposition.MACHINE, live.amd))
+    if state is AttemptState.CONNECTED:
+        fallback = Finish(Disposition.REFUSED, f"no disposition from agent {live.agent}")
+        return _to(
+            live,
+            AttemptState.ENDED,
+            AgentCallEnded(live.agent),
+            AwaitAgentDisposition(live.agent, fallback),
+        )
+    if live.mode is CampaignMode.PROGRESSIVE:
+        why = f"{live.amd}; no agent within the connect time"
+        return _ended(live, Finish(Disposition.ABANDONED, why))
+    fallback = Finish(Disposition.REFUSED, f"{live.amd}; hung up in the payment flow")
+    return _to(live, AttemptState.ENDED, FinishFromFlow(fallback))
+
+
+# Which states each event may arrive in (any other: a stale or repeated event, ignored).
+_ACCEPTS: dict[type, frozenset[AttemptState]] = {
+    OriginateFailed: frozenset({AttemptState.DIALLING}),
+    Answered: frozenset({AttemptState.DIALLING}),
+    AmdVerdict: frozenset({AttemptState.DIALLING, AttemptState.ANSWERED}),
+    AgentDialEnded: frozenset({AttemptState.HUMAN}),
+    HungUp: frozenset(set(AttemptState) - {AttemptState.ENDED}),
+}
+
+
+def _on_agent(live: Live, event: AgentDialEnded) -> Step:
+    if event.agent != live.agent or event.dial_status != "ANSWER":
+        return Step(live)  # not connected: abandoned when the customer's leg ends
+    stamp = StampAnswer(agent=live.agent)
+    return _to(live, AttemptState.CONNECTED, stamp, AgentConnected(live.agent))
+
+
+def apply(live: Live, event: AttemptEvent) -> Step:
+    """The attempt after ``event``; an event that does not fit its state changes nothing."""
+    if live.state not in _ACCEPTS[type(event)]:
+        return Step(live)
+    if isinstance(event, OriginateFailed):
+        finish = unanswered(event.reason)
+        if finish.disposition is Disposition.FAILED:  # no clear reason: the CDR has one
+            return _ended(live, FinishFromCdr(finish))
+        return _ended(live, finish)
+    if isinstance(event, Answered):
+        return _to(live, AttemptState.ANSWERED, StampAnswer())
+    if isinstance(event, AmdVerdict):
+        return _on_amd(live, event)
+    if isinstance(event, AgentDialEnded):
+        return _on_agent(live, event)
+    return _on_hangup(live, event.cause)
+
+
+def line(before: Live, after: Live) -> str:
+    """The log line of a transition (STYLE: one per transition)."""
+    agent = f" agent={after.agent}" if after.agent else ""
+    return f"attempt={after.attempt_id}{agent} {before.state} -> {after.state}"
+
+
+# ---- outcomes known only afterwards ---------------------------------------------------------
+
+HANDOFF_DISPOSITIONS = {"pay": Disposition.PAID, "dispute": Disposition.DISPUTED}
+
+
+def from_flow(intent: str | None, promised: bool, wrong_number: bool = False) -> Finish:
+    """What the payment flow came to: ``intent`` of the hand-off to a person (None: the flow
+    ended without one), whether a promise to pay was recorded on the call."""
+    if wrong_number:
+        return Finish(Disposition.WRONG_NUMBER, "the person said it is a wrong number (9)")
+    if promised:
+        return Finish(Disposition.PROMISED, "promised a payment date in the payment flow")
+    if intent in HANDOFF_DISPOSITIONS:
+        return Finish(HANDOFF_DISPOSITIONS[intent], f"chose {intent}: transferred to collections")
+    if intent is not None:
+        return Finish(Disposition.REFUSED, f"left the payment flow for a person ({intent})")
+    return Finish(Disposition.REFUSED, "heard the premium due, made no promise")
+
+
+def verdict_in_path(ivr_path: str) -> str | None:
+    """AMD's verdict as the dialplan left it in the CDR's path (``dunning:machine``, ...)."""
+    if ivr_path.startswith("dunning:machine"):
+        return "MACHINE"
+    if ivr_path.startswith(("dunning:person", "dunning>", "dunning:agent", "dunning:abandoned")):
+        return "HUMAN"
+    return None
+
+
+def from_cdr(
+    cdr_disposition: str,
+    amd_status: str | None,
+    mode: CampaignMode,
+    *,
+    promised: bool,
+    connected_agent: str | None,
+    ivr_path: str = "",
+) -> Finish:
+    """An attempt whose call ended unwatched (a controller restart) or without saying how,
+    from its CDR (Asterisk's disposition: ANSWERED, NO ANSWER, BUSY, FAILED; the path the
+    dialplan kept) and what the attempt's row kept."""
+    why = " (from the CDR)"
+    amd_status = amd_status or verdict_in_path(ivr_path)
+    if cdr_disposition != "ANSWERED":
+        finish = {
+            "BUSY": Finish(Disposition.BUSY, "busy"),
+            "NO ANSWER": Finish(Disposition.NO_ANSWER, "rang out without an answer"),
+        }.get(cdr_disposition, Finish(Disposition.FAILED, f"not connected ({cdr_disposition})"))
+        return Finish(finish.disposition, finish.reason + why)
+    if amd_status == "MACHINE":
+        return Finish(Disposition.MACHINE, "AMD MACHINE" + why)
+    if ivr_path.endswith(FLOW_FAILED):
+        return Finish(Disposition.FAILED, "the payment flow failed (controller unreachable)" + why)
+    if amd_status not in HUMAN_VERDICTS:
+        return Finish(Disposition.NO_ANSWER, "hung up during answering-machine detection" + why)
+    if promised:
+        return Finish(Disposition.PROMISED, "promised a payment date" + why)
+    if mode is CampaignMode.PROGRESSIVE and not connected_agent:
+        return Finish(Disposition.ABANDONED, "no agent within the connect time" + why)
+    if connected_agent:
+        return Finish(Disposition.REFUSED, f"no disposition from agent {connected_agent}" + why)
+    return Finish(Disposition.REFUSED, "hung up in the payment flow" + why)

@@ -1,0 +1,60 @@
+"""AMI events the ACD reacts to, in the order they arrive: an agent's phone stopped ringing
+(answered, no answer, cancelled), an agent hung up, a waiting caller hung up."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from acd.service import Acd
+from wire import names
+from wire.ami import AmiClient, AmiError
+from wire.events import AmiConnected, AmiEvent, DialEnd, Hangup
+
+log = logging.getLogger(__name__)
+
+_PJSIP_CHANNEL = re.compile(r"^PJSIP/(?P<endpoint>[^-]+)-[0-9a-f]+$")
+
+
+def endpoint_of(channel: str) -> str:
+    """``PJSIP/8001-0000002a`` -> ``8001``; "" for any other kind of channel."""
+    match = _PJSIP_CHANNEL.match(channel)
+    return match.group("endpoint") if match else ""
+
+
+def call_of(linkedid: str) -> str:
+    """The ACD call a channel belongs to: a callback's linkedid names the call it returns."""
+    return linkedid.removesuffix(names.CALLBACK_SUFFIX)
+
+
+class AcdEvents:
+    def __init__(self, acd: Acd, ami: AmiClient) -> None:
+        self.acd = acd
+        self.ami = ami
+
+    def is_agent(self, endpoint: str) -> bool:
+        return endpoint in self.acd.dispatcher.index.profiles
+
+    async def resync(self) -> None:
+        try:
+            channels = await self.ami.action_list("CoreShowChannels")
+        except AmiError as exc:
+            log.warning("ACD resync failed: %s", exc)
+            return
+        endpoints = {endpoint_of(c.get("Channel", "")) for c in channels}
+        calls = {c.get("Linkedid", "") for c in channels}
+        await self.acd.resync(endpoints - {""}, calls)
+
+    async def apply(self, event: AmiEvent) -> None:
+        if isinstance(event, AmiConnected):
+            await self.resync()
+        elif isinstance(event, DialEnd):
+            agent = endpoint_of(event.dest_channel)
+            if agent and self.is_agent(agent):
+                await self.acd.agent_dial_ended(agent, call_of(event.linkedid), event.dial_status)
+        elif isinstance(event, Hangup):
+            agent = endpoint_of(event.channel)
+            if agent and self.is_agent(agent):
+                await self.acd.agent_hung_up(agent, call_of(event.linkedid))
+            elif event.uniqueid == event.linkedid:
+                await self.acd.caller_left(event.linkedid)

@@ -1,0 +1,178 @@
+"""From AMI events to call detail records in the CRM, in order: calls are tracked by linkedid,
+finished when CEL says so (after a short settle for late CDR segments), re-synchronised on every
+AMI (re)connect, and reconciled with Asterisk's own CDR journal so no call goes unrecorded."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from redis.exceptions import RedisError
+
+from crm_bridge.calls.assembly import CallTracker, assemble, from_segments
+from crm_bridge.calls.cdr_writer import CdrWriter
+from crm_bridge.calls.journal import calls_to_finish, read_rows
+from crm_bridge.calls.live import LiveCall, LiveCallStore
+from crm_bridge.repositories import CallRepository
+from ivr_acd.settings import Settings
+from ivr_acd_dev.sandbox import Sandbox
+from wire import names
+from wire.ami import AmiClient, AmiError
+from wire.events import AmiConnected, AmiEvent, Newchannel
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def journal_path(settings: Settings) -> Path:
+    """The CDR journal Asterisk writes, as this host sees it."""
+    if settings.asterisk.cdr_journal is not None:
+        return settings.asterisk.cdr_journal
+    return Sandbox(settings).journal_path()
+
+
+@dataclass
+class CallRecorder:
+    settings: Settings
+    ami: AmiClient
+    calls: CallRepository
+    live: LiveCallStore
+    cdr_writer: CdrWriter
+    tracker: CallTracker = field(default_factory=CallTracker)
+    finishing: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    listeners: list[Callable[[AmiEvent], Awaitable[None]]] = field(default_factory=list)
+
+    async def consume_events(self) -> None:
+        """The one consumer of AMI events: each is applied, in order, to the call records and
+        then to every listener (the ACD)."""
+        while True:
+            event = await self.ami.events.get()
+            for apply in (self._apply, *self.listeners):
+                try:
+                    await apply(event)
+                except Exception:
+                    log.exception("failed to apply AMI event %s", type(event).__name__)
+
+    async def _apply(self, event: AmiEvent) -> None:
+        if isinstance(event, AmiConnected):
+            await self.resync()
+            return
+        ended = self.tracker.apply(event, _now())
+        if ended is not None and ended not in self.finishing:
+            self.finishing[ended] = asyncio.create_task(self._finish_later(ended))
+        if (
+            isinstance(event, Newchannel)
+            and event.uniqueid == event.linkedid
+            and event.context == names.CTX_CARRIER
+        ):
+            await self._live_update(
+                self.live.add(
+                    LiveCall(
+                        linkedid=event.linkedid,
+                        caller_number=event.caller_number,
+                        did=event.exten,
+                        started=_now(),
+                        channel=event.channel,
+                    )
+                )
+            )
+
+    async def _live_update(self, update: Awaitable[None]) -> None:
+        """Redis being down must not hold up calls or CDRs: log and go on."""
+        try:
+            await asyncio.wait_for(update, 3)
+        except (RedisError, OSError, TimeoutError) as exc:
+            log.warning("live call state not updated in Redis: %s", exc)
+
+    async def resync(self) -> None:
+        """After a (re)connect: calls we track that Asterisk no longer has are finished now."""
+        try:
+            channels = await self.ami.action_list("CoreShowChannels")
+        except AmiError as exc:
+            log.warning("resync failed: %s", exc)
+            return
+        live = {c.get("Linkedid", "") for c in channels}
+        orphans = self.tracker.orphans(live)
+        log.info("AMI resync: %d live channel(s), %d orphaned call(s)", len(channels), len(orphans))
+        for linkedid in orphans:
+            if linkedid not in self.finishing:
+                self.finishing[linkedid] = asyncio.create_task(self._finish_later(linkedid))
+        with contextlib.suppress(RedisError, OSError, TimeoutError):
+            gone = set(await asyncio.wait_for(self.live.linkedids(), 3)) - live
+            await self._live_update(self.live.remove(*gone))
+        await self.reconcile_journal(live)
+
+    async def reconcile_journal(self, live: set[str]) -> int:
+        """Record the calls Asterisk journaled that the CRM does not have yet (they ended while
+        this controller was down or disconnected). Returns how many were recorded."""
+        cursor_file = self.settings.state_dir / "journal.cursor"
+        try:
+            cursor = int(cursor_file.read_text())
+        except (OSError, ValueError):
+            cursor = 0
+        rows, end = await asyncio.to_thread(read_rows, journal_path(self.settings), cursor)
+        busy = live | set(self.tracker.calls) | set(self.finishing)
+        finished, new_cursor = calls_to_finish(rows, busy, end)
+        recorded = 0
+        for linkedid, segments in finished.items():
+            if await self.calls.get(linkedid) is None:
+                record = assemble(from_segments(linkedid, segments), _now())
+                log.info(
+                    "call=%s cdr recovered from the journal caller=%s path=%s",
+                    linkedid,
+                    record.caller_number,
+                    record.ivr_path,
+                )
+                await self.cdr_writer.write(record)
+                recorded += 1
+        cursor_file.parent.mkdir(parents=True, exist_ok=True)
+        cursor_file.write_text(str(new_cursor))
+        return recorded
+
+    async def reconcile_periodically(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            if not self.ami.connected:
+                continue
+            try:
+                channels = await self.ami.action_list("CoreShowChannels")
+                await self.reconcile_journal({c.get("Linkedid", "") for c in channels})
+            except Exception:
+                log.exception("journal reconciliation failed; retrying in %.0f s", interval)
+
+    async def _finish_later(self, linkedid: str) -> None:
+        try:
+            await asyncio.sleep(self.settings.controller.cdr_settle)
+        finally:
+            await asyncio.shield(self._finish(linkedid))
+
+    async def _finish(self, linkedid: str) -> None:
+        self.finishing.pop(linkedid, None)
+        facts = self.tracker.pop(linkedid)
+        await self._live_update(self.live.remove(linkedid))
+        if facts is None:
+            return
+        record = assemble(facts, _now())
+        log.info(
+            "call=%s cdr caller=%s path=%s agent=%s billsec=%d",
+            linkedid,
+            record.caller_number,
+            record.ivr_path,
+            record.agent_extension,
+            record.billsec,
+        )
+        await self.cdr_writer.write(record)
+
+    async def finish_all(self) -> None:
+        for task in list(self.finishing.values()):
+            task.cancel()
+        if self.finishing:
+            await asyncio.wait(list(self.finishing.values()), timeout=10)

@@ -24,14 +24,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from acd.dunning.core.model import CampaignMode, CampaignState, Disposition
 from crm_bridge.sqltypes import UtcDateTime, utc_now
 from crm_bridge.vocab import (
     CallbackKind,
     CallbackStatus,
+    CampaignMode,
+    CampaignState,
     CaseStatus,
     ComplaintCategory,
     Direction,
+    Disposition,
     FieldAgentStatus,
     Language,
     LookupOutcome,

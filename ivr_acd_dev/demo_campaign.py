@@ -21,9 +21,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from acd.dunning.core.codec import spec_from
-from acd.dunning.core.model import Disposition
 from acd.dunning.repository import CampaignStateError
 from crm_bridge.models import Customer, CustomerPhone, Policy
+from crm_bridge.vocab import Disposition
 from ivr_acd.controller import Controller
 from ivr_acd.settings import Settings
 from ivr_acd.wiring.dunning import DialerParts

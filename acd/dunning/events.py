@@ -17,12 +17,12 @@ from typing import Protocol
 
 from acd.dunning.agents import CollectionsAgents
 from acd.dunning.core import attempts as am
-from acd.dunning.core.model import CampaignMode, Disposition
 from acd.dunning.core.pacing import DialOutcome
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.repository import CampaignRepository, StoredAttempt
 from acd.events import endpoint_of
 from crm_bridge.calls.records import CallRecord
+from crm_bridge.vocab import CampaignMode, Disposition
 from wire import names
 from wire.ami import AmiError
 from wire.events import (

@@ -105,7 +105,8 @@ class AttemptTracker:
             )
         elif isinstance(event, UserEvent) and event.name == names.USEREVENT_DUNNING_AMD:
             tracked = self.calls.get(event.linkedid)
-            status, cause = event.fields.get("Status", ""), event.fields.get("Cause", "")
+            status = event.fields.get(names.USEREVENT_HEADER_STATUS, "")
+            cause = event.fields.get(names.USEREVENT_HEADER_CAUSE, "")
             happened = am.AmdVerdict(status, cause)
         elif isinstance(event, DialEnd):
             tracked = self.calls.get(event.linkedid)

@@ -30,6 +30,7 @@ format: venv
 lint: venv
 	$(BIN)/ruff format --check $(PKGS) tests bench
 	$(BIN)/ruff check $(PKGS) tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: venv
 	$(BIN)/mypy

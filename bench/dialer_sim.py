@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from math import floor
 
-from acd.dunning.core.model import AbandonPolicy, Caps, Disposition
+from acd.dunning.core.model import AbandonPolicy, Caps
 from acd.dunning.core.pacing import (
     DialOutcome,
     PacingMode,
@@ -24,6 +24,7 @@ from acd.dunning.core.pacing import (
     measure_abandon,
     plan_progressive,
 )
+from crm_bridge.vocab import Disposition
 
 UNANSWERED = (Disposition.NO_ANSWER, Disposition.BUSY, Disposition.MACHINE)
 CONNECT_SECONDS = 2.0

@@ -135,6 +135,38 @@ class SpyEndReason(StrEnum):
     LOST = "lost"  # the supervisor's channel is gone and nobody saw how
 
 
+class CampaignMode(StrEnum):
+    """How an outbound dunning campaign talks to the customer (``acd.dunning``)."""
+
+    AGENTLESS = "agentless"  # the IVR's premium-due / payment flow plays to the customer
+    PROGRESSIVE = "progressive"  # dialled only for a ready `collections` agent
+
+
+class CampaignState(StrEnum):
+    """Where an outbound dunning campaign is in its life."""
+
+    DRAFT = "draft"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"  # by a person, for good
+    COMPLETED = "completed"  # past its end date or out of targets
+
+
+class Disposition(StrEnum):
+    """What one dunning campaign attempt came to; exactly one per attempt."""
+
+    PAID = "paid"  # transferred to pay
+    PROMISED = "promised"  # a promise to pay (date, amount)
+    DISPUTED = "disputed"
+    WRONG_NUMBER = "wrong_number"
+    REFUSED = "refused"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"  # congestion, unreachable, the trunk refused
+    MACHINE = "machine"  # AMD(): an answering machine
+    ABANDONED = "abandoned"  # answered by a person, but no agent within 2 s
+
+
 def check_in(column: str, values: type[StrEnum]) -> str:
     """SQL text of a CHECK constraint restricting ``column`` to the members of ``values``."""
     allowed = ", ".join(f"'{member.value}'" for member in values)

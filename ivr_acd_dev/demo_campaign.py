@@ -21,14 +21,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from acd.dunning.core.codec import spec_from
-from acd.dunning.core.model import Disposition
 from acd.dunning.repository import CampaignStateError
 from crm_bridge.models import Customer, CustomerPhone, Policy
+from crm_bridge.vocab import Disposition
 from ivr_acd.controller import Controller
 from ivr_acd.settings import Settings
 from ivr_acd.wiring.dunning import DialerParts
-from ivr_acd_dev.simulator import PhonePool
-from ivr_acd_dev.simulator.phones import Call, Phone, PhoneError, PhoneTimeout
+from ivr_acd_dev.simulator import Call, Phone, PhoneError, PhonePool, PhoneTimeout
 
 Say = Callable[[str], None]
 ROLES = ("promise", "busy", "machine", "do-not-call", "opted-out")

@@ -1,6 +1,6 @@
 """Names that cross the Python / Asterisk boundary: dialplan contexts, channel variables,
-AGI routes and CDR variables. ``tests/unit/test_names.py`` checks that ``dialplans/`` and
-``asterisk-config/`` use exactly these."""
+globals, AGI routes, user events and their headers, and CDR variables. ``tests/unit/test_names.py``
+checks that ``dialplans/`` and ``asterisk-config/`` use exactly these."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ EXTEN_SPY: Final = "spy"  # in CTX_SUPERVISE: ChanSpy(${SPY_TARGET},${SPY_OPTION
 SPY_CHANNEL_PREFIX: Final = "spy-"  # uniqueid of an originated supervisor leg: spy-<id>-<nonce>
 USEREVENT_SPY_ANSWERED: Final = "SpyAnswered"  # the supervisor answered (SpyId)
 USEREVENT_SPY_ENDED: Final = "SpyEnded"  # ChanSpy returned: the spied call ended (SpyId, Reason)
+USEREVENT_HEADER_SPY_ID: Final = "SpyId"  # of SpyAnswered / SpyEnded: the spy session
+USEREVENT_HEADER_REASON: Final = "Reason"  # of SpyEnded: why ("call-ended")
 
 # outbound dunning (acd.dunning.dialer): the customer's leg, originated over the carrier trunk,
 # runs CTX_DUNNING once answered: AMD(), then the message (a machine), the payment flow
@@ -37,6 +39,9 @@ USEREVENT_SPY_ENDED: Final = "SpyEnded"  # ChanSpy returned: the spied call ende
 CTX_DUNNING: Final = "dunning"
 DUNNING_PREFIX: Final = "dun-"  # the linkedid of a dunning call: dun-<hash of the attempt id>
 USEREVENT_DUNNING_AMD: Final = "DunningAmd"  # AMD's verdict (Attempt, Status, Cause)
+USEREVENT_HEADER_ATTEMPT: Final = "Attempt"  # of DunningAmd: the attempt id
+USEREVENT_HEADER_STATUS: Final = "Status"  # of DunningAmd: AMDSTATUS (MACHINE, HUMAN, ...)
+USEREVENT_HEADER_CAUSE: Final = "Cause"  # of DunningAmd: AMDCAUSE
 
 # AGI routes (agi://host:port/<route>)
 AGI_ROUTE_IVR: Final = "ivr"
@@ -55,6 +60,7 @@ VAR_INTENT: Final = "IVR_INTENT"  # the hand-off: what the caller wants
 VAR_SKILLS: Final = "IVR_SKILLS"  # the hand-off: required skills, comma-separated
 VAR_HANDOFF: Final = "IVR_HANDOFF"  # the whole hand-off as JSON (ivr.handoff.Handoff)
 VAR_AGI_TARGET: Final = "AGI_TARGET"  # the controller (host:port) serving this call
+VAR_IVR_DID: Final = "IVR_DID"  # the number the caller dialled, inherited by the call's channels
 VAR_ACD_AGENT: Final = "ACD_AGENT"  # the extension the ACD reserved for this caller
 VAR_ACD_NEXT: Final = "ACD_NEXT"  # after acd-enqueue: "deliver" / "wait" / "hangup"
 VAR_ACD_CALLBACK_NUMBER: Final = "ACD_CALLBACK_NUMBER"  # whom a callback dials
@@ -78,6 +84,9 @@ VAR_DUNNING_LANGUAGE: Final = "DUNNING_LANGUAGE"  # the customer's language (zh 
 CDR_PATH: Final = "CDR(ivr_path)"
 CDR_LANGUAGE: Final = "CDR(ivr_language)"
 CDR_DID: Final = "CDR(ivr_did)"  # the number called: the DID, or whom an outbound call dials
+CDR_HANGUP_CAUSE: Final = (
+    "CDR(hangupcause)"  # Asterisk's hangup cause, kept on the caller's hang-up
+)
 CDR_ACD_QUEUE: Final = "CDR(acd_queue)"
 CDR_ACD_WAIT: Final = "CDR(acd_wait)"
 CDR_ACD_VIP: Final = "CDR(acd_vip)"
@@ -88,6 +97,7 @@ CDR_ACD_BLACKLISTED: Final = "CDR(acd_blacklisted)"
 GLOBAL_ALL_AGENTS: Final = "ALL_AGENTS"
 GLOBAL_AGENT_RING: Final = "AGENT_RING_SECONDS"
 GLOBAL_AGI_TARGETS: Final = "AGI_TARGETS"  # "host:port&host:port": the controllers
+GLOBAL_AGI_TARGET_COUNT: Final = "AGI_TARGET_COUNT"  # how many ([pick-controller] draws one)
 GLOBAL_ACD_ANNOUNCE_EVERY: Final = "ACD_ANNOUNCE_EVERY"
 
 NEXT_PERSON: Final = "person"

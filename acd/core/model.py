@@ -1,7 +1,7 @@
-"""The ACD's plain data: who the agents are, what state each is in, and the calls waiting for
-one. Shared by the pure routing core (acd.core.routing), the agent state machine
-(acd.core.agent_states)
-and the live state in Redis (acd.live.live_state). No I/O here."""
+"""The ACD's plain data: who the agents are, what state each is in, the calls waiting for one,
+and a queue's figures of the day. Shared by the pure routing core (acd.core.routing), the agent
+state machine (acd.core.agent_states), the wallboard (acd.core.wallboard) and the live state in
+Redis (acd.live.live_state, acd.live.queue_stats). No I/O here."""
 
 from __future__ import annotations
 
@@ -83,3 +83,42 @@ class WaitingCall:
     queue: str = ""  # the name shown on wallboards and CDRs, e.g. "sales"
     reserved_by: str = ""  # the extension offered this call right now ("" = waiting)
     callback: bool = False  # the caller hung up to be called back, keeping this place
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """One queue's figures of the day, as acd.live.queue_stats counts them in Redis."""
+
+    queue: str
+    offered: int
+    answered: int
+    abandoned: int
+    within_sl: int
+    wait_sum: float
+
+    @property
+    def asa(self) -> float:
+        """Average speed of answer, seconds."""
+        return self.wait_sum / self.answered if self.answered else 0.0
+
+    @property
+    def service_level(self) -> float:
+        """Share of the calls answered within the threshold, of answered + abandoned."""
+        handled = self.answered + self.abandoned
+        return self.within_sl / handled if handled else 1.0
+
+    @property
+    def abandon_rate(self) -> float:
+        handled = self.answered + self.abandoned
+        return self.abandoned / handled if handled else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "queue": self.queue,
+            "offered": self.offered,
+            "answered": self.answered,
+            "abandoned": self.abandoned,
+            "asa_seconds": round(self.asa, 1),
+            "service_level": round(self.service_level, 3),
+            "abandon_rate": round(self.abandon_rate, 3),
+        }

@@ -16,8 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
-from acd.core.model import AgentProfile, AgentState, AgentStatus, WaitingCall
-from acd.live.queue_stats import QueueFigures
+from acd.core.model import AgentProfile, AgentState, AgentStatus, QueueFigures, WaitingCall
 
 GENERAL_QUEUE: Final = "general"  # acd.core.requirements.queue_name of a call without skills
 BUSY: Final = frozenset({AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP})

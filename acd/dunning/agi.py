@@ -19,10 +19,10 @@ from redis.exceptions import RedisError
 
 from acd.dunning.core import messages
 from acd.dunning.core.attempts import Finish, from_flow
-from acd.dunning.core.model import Disposition
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.prompts import SteadyPrompts
 from acd.dunning.repository import CampaignRepository, StoredAttempt
+from crm_bridge.vocab import Disposition
 from ivr.caller import CallerIO
 from ivr.flows.context import FlowContext, Services
 from ivr.flows.premium import offer_policies

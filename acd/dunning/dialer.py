@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from acd.dunning.core import messages
 from acd.dunning.core.attempts import Finish, Live
 from acd.dunning.core.compliance import Decision, decide, timing
-from acd.dunning.core.model import Attempt, Campaign, CampaignMode, Disposition, Target
+from acd.dunning.core.model import Attempt, Campaign, Target
 from acd.dunning.core.pacing import admit, estimate_answer, measure_abandon, plan_progressive
 from acd.dunning.core.targets import Candidate, fill_hopper, select_targets, target_of
 from acd.dunning.events import AttemptTracker, Tracked
@@ -41,6 +41,7 @@ from acd.dunning.facts import CampaignFacts
 from acd.dunning.lease import CampaignLease
 from acd.dunning.prompts import SteadyPrompts
 from acd.dunning.repository import CampaignRepository, NewAttempt, StoredCampaign
+from crm_bridge.vocab import CampaignMode, Disposition
 from ivr_acd.settings import Settings
 from wire import names
 from wire.ami import AmiError

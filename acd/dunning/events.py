@@ -17,12 +17,12 @@ from typing import Protocol
 
 from acd.dunning.agents import CollectionsAgents
 from acd.dunning.core import attempts as am
-from acd.dunning.core.model import CampaignMode, Disposition
 from acd.dunning.core.pacing import DialOutcome
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.repository import CampaignRepository, StoredAttempt
 from acd.events import endpoint_of
 from crm_bridge.calls.records import CallRecord
+from crm_bridge.vocab import CampaignMode, Disposition
 from wire import names
 from wire.ami import AmiError
 from wire.events import (
@@ -105,7 +105,8 @@ class AttemptTracker:
             )
         elif isinstance(event, UserEvent) and event.name == names.USEREVENT_DUNNING_AMD:
             tracked = self.calls.get(event.linkedid)
-            status, cause = event.fields.get("Status", ""), event.fields.get("Cause", "")
+            status = event.fields.get(names.USEREVENT_HEADER_STATUS, "")
+            cause = event.fields.get(names.USEREVENT_HEADER_CAUSE, "")
             happened = am.AmdVerdict(status, cause)
         elif isinstance(event, DialEnd):
             tracked = self.calls.get(event.linkedid)

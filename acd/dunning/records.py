@@ -11,8 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from acd.dunning.core.codec import campaign_from_stored, spec_json
-from acd.dunning.core.model import REACHED, Attempt, Campaign, Disposition, PromiseToPay
+from acd.dunning.core.model import REACHED, Attempt, Campaign, PromiseToPay
 from crm_bridge.models import CampaignAttempt, CampaignDecision, DunningCampaign
+from crm_bridge.vocab import Disposition
 
 
 @dataclass(frozen=True, slots=True)

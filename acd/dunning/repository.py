@@ -20,14 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.dunning.core.codec import spec_json
 from acd.dunning.core.compliance import Decision
-from acd.dunning.core.model import (
-    Attempt,
-    Campaign,
-    CampaignState,
-    Disposition,
-    PromiseToPay,
-    Target,
-)
+from acd.dunning.core.model import Attempt, Campaign, PromiseToPay, Target
 from acd.dunning.records import (
     NewAttempt,
     Progress,
@@ -42,6 +35,7 @@ from acd.dunning.records import (
 from crm_bridge.errors import CrmError
 from crm_bridge.models import CampaignAttempt, CampaignDecision, DunningCampaign, Policy
 from crm_bridge.sqltypes import utc_now
+from crm_bridge.vocab import CampaignState, Disposition
 
 __all__ = [
     "TRANSITIONS",

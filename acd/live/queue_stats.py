@@ -5,52 +5,15 @@ answered calls (ASA) and the recent handle times (EWT)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 
+from acd.core.model import QueueFigures
 from wire import redis_keys
 
 HANDLE_TIMES_KEPT = 50
 STATS_TTL_SECONDS = 3 * 86400
-
-
-@dataclass(frozen=True)
-class QueueFigures:
-    queue: str
-    offered: int
-    answered: int
-    abandoned: int
-    within_sl: int
-    wait_sum: float
-
-    @property
-    def asa(self) -> float:
-        """Average speed of answer, seconds."""
-        return self.wait_sum / self.answered if self.answered else 0.0
-
-    @property
-    def service_level(self) -> float:
-        """Share of the calls answered within the threshold, of answered + abandoned."""
-        handled = self.answered + self.abandoned
-        return self.within_sl / handled if handled else 1.0
-
-    @property
-    def abandon_rate(self) -> float:
-        handled = self.answered + self.abandoned
-        return self.abandoned / handled if handled else 0.0
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "queue": self.queue,
-            "offered": self.offered,
-            "answered": self.answered,
-            "abandoned": self.abandoned,
-            "asa_seconds": round(self.asa, 1),
-            "service_level": round(self.service_level, 3),
-            "abandon_rate": round(self.abandon_rate, 3),
-        }
 
 
 def figures_from(queue: str, raw: Mapping[str, str]) -> QueueFigures:

@@ -36,7 +36,7 @@ class SpyFeature:
             )
         except (SpyRefused, CrmError) as exc:
             log.info("supervisor=%s agent=%s %s refused: %s", supervisor, agent, mode, exc)
-            await channel.set_variable(names.VAR_SPY_NEXT, "hangup")
+            await channel.set_variable(names.VAR_SPY_NEXT, names.NEXT_HANGUP)
             await self._say(channel, f"Sorry: {exc.code.replace('-', ' ')}.")
             return
         await channel.set_variables({**plan.variables(), names.VAR_SPY_NEXT: names.SPY_NEXT_SPY})

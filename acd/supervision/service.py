@@ -203,7 +203,7 @@ class Supervision:
     async def _user_event(self, event: UserEvent) -> None:
         uniqueid = event.fields.get("Uniqueid", "")
         spy_id = self.owned.get(uniqueid)
-        if spy_id is None or event.fields.get("SpyId") != str(spy_id):
+        if spy_id is None or event.fields.get(names.USEREVENT_HEADER_SPY_ID) != str(spy_id):
             return
         if event.name == names.USEREVENT_SPY_ANSWERED:
             if await self.spies.answered(spy_id):

@@ -1,45 +1,24 @@
 """Simulated SIP phones for tests and the demo, driven from asyncio.
 
-Each :class:`PhoneWorker` is a subprocess (``python -m ivr_acd_dev.simulator.worker``) owning one
-pjsua2 Endpoint; a :class:`Phone` is an account on it and a :class:`Call` one of its calls.
-:class:`PhonePool` spreads phones over as many workers as needed (pjsua2's wheel carries
-only a few calls and accounts per process).
+Each :class:`~ivr_acd_dev.simulator.worker_client.PhoneWorker` is a subprocess owning one pjsua2
+Endpoint; a :class:`Phone` is an account on it and a :class:`Call` one of its calls.
+:class:`~ivr_acd_dev.simulator.pool.PhonePool` spreads phones over as many workers as needed
+(pjsua2's wheel carries only a few calls and accounts per process).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import itertools
-import json
 import logging
-import sys
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any
+
+from ivr_acd_dev.simulator.link import DEFAULT_TIMEOUT, Json, PhoneError, deadline_in
+
+if TYPE_CHECKING:
+    from ivr_acd_dev.simulator.worker_client import PhoneWorker
 
 log = logging.getLogger(__name__)
-
-Json = dict[str, Any]
-DEFAULT_TIMEOUT = 10.0
-START_TIMEOUT = 15.0
-ACCOUNT_EVENTS = frozenset({"registered", "incoming"})
-LAST_WORDS = 40  # lines of a worker's stderr kept to say why it stopped
-
-
-class PhoneError(RuntimeError):
-    """The worker refused a command, or a call ended while something else was awaited."""
-
-
-class PhoneTimeout(TimeoutError):
-    """Nothing happened in time; ``what`` names what was awaited."""
-
-    def __init__(self, what: str, timeout: float) -> None:
-        super().__init__(f"timed out after {timeout:g}s waiting for {what}")
-        self.what = what
-        self.timeout = timeout
 
 
 @dataclass(frozen=True)
@@ -55,221 +34,6 @@ class CallStats:
     tx_packets: int
     rms: float
     duration: float
-
-
-@dataclass
-class _Inbox:
-    """Events of one call or account, in arrival order."""
-
-    queue: asyncio.Queue[Json] = field(default_factory=asyncio.Queue)
-
-    async def next(self, what: str, deadline: _Deadline) -> Json:
-        try:
-            return await asyncio.wait_for(self.queue.get(), deadline.remaining())
-        except TimeoutError:
-            raise PhoneTimeout(what, deadline.total) from None
-
-
-@dataclass(frozen=True)
-class _Deadline:
-    at: float
-    total: float
-
-    def remaining(self) -> float:
-        return max(self.at - asyncio.get_running_loop().time(), 0.0)
-
-
-def _deadline(timeout_s: float) -> _Deadline:
-    return _Deadline(asyncio.get_running_loop().time() + timeout_s, timeout_s)
-
-
-class PhoneWorker:
-    """One worker subprocess: requests out, replies to futures, events to inboxes."""
-
-    def __init__(self, *, rtp_port: int = 0, max_calls: int = 3, log_level: int = 1) -> None:
-        self.args = ["--rtp-port", str(rtp_port), "--max-calls", str(max_calls)]
-        self.args += ["--log-level", str(log_level)]
-        self.max_calls = max_calls
-        self.sip_port = 0
-        self.phones: dict[str, Phone] = {}
-        self._proc: asyncio.subprocess.Process | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._ids = itertools.count(1)
-        self._pending: dict[int, asyncio.Future[Json]] = {}
-        self._inboxes: dict[str, _Inbox] = {}
-        self._ready: asyncio.Future[Json] | None = None
-        self._stderr: asyncio.Task[None] | None = None
-        self.last_words: deque[str] = deque(maxlen=LAST_WORDS)  # the worker's stderr, last lines
-
-    @property
-    def pid(self) -> int | None:
-        return None if self._proc is None else self._proc.pid
-
-    @property
-    def alive(self) -> bool:
-        return self._proc is not None and self._proc.returncode is None
-
-    async def start(self) -> Self:
-        self._proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "ivr_acd_dev.simulator.worker",
-            *self.args,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            limit=1 << 20,
-        )
-        self._ready = asyncio.get_running_loop().create_future()
-        self._reader = asyncio.create_task(self._read(), name="phone-worker-reader")
-        self._stderr = asyncio.create_task(self._keep_stderr(), name="phone-worker-stderr")
-        try:
-            ready = await asyncio.wait_for(asyncio.shield(self._ready), START_TIMEOUT)
-        except TimeoutError:
-            await self.close()
-            raise PhoneTimeout("the phone worker to start", START_TIMEOUT) from None
-        self.sip_port = int(ready["sip_port"])
-        return self
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    async def request(self, cmd: str, timeout_s: float = DEFAULT_TIMEOUT, **args: Any) -> Json:
-        """Send one command and return its reply; an error reply raises :class:`PhoneError`."""
-        if self._proc is None or self._proc.stdin is None or self._proc.returncode is not None:
-            raise PhoneError(f"worker is not running (command {cmd}){self._epitaph()}")
-        request_id = next(self._ids)
-        future: asyncio.Future[Json] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = future
-        line = json.dumps({"id": request_id, "cmd": cmd, **args}) + "\n"
-        self._proc.stdin.write(line.encode())
-        await self._proc.stdin.drain()
-        try:
-            reply = await asyncio.wait_for(future, timeout_s)
-        except TimeoutError:
-            raise PhoneTimeout(f"the reply to {cmd}", timeout_s) from None
-        finally:
-            self._pending.pop(request_id, None)
-        if "error" in reply:
-            raise PhoneError(f"{cmd} failed: {reply['error']}")
-        return reply
-
-    def inbox(self, key: str) -> _Inbox:
-        """Events for a call id (``c1``) or an account name (``acct:<name>``)."""
-        return self._inboxes.setdefault(key, _Inbox())
-
-    async def add_phone(
-        self,
-        name: str,
-        username: str,
-        password: str,
-        domain: str,
-        *,
-        register: bool = True,
-        auto_answer_ms: int | None = None,
-        reject_code: int | None = None,
-        from_user: str | None = None,
-        display_name: str | None = None,
-    ) -> Phone:
-        """Create an account; it starts registering at once when ``register``."""
-        account: Json = {
-            "name": name,
-            "username": username,
-            "password": password,
-            "domain": domain,
-            "register": register,
-            "auto_answer_ms": auto_answer_ms,
-            "reject_code": reject_code,
-            "from_user": from_user,
-            "display_name": display_name,
-        }
-        await self.request("add_account", **account)
-        phone = Phone(self, name, domain, account)
-        self.phones[name] = phone
-        return phone
-
-    async def adopt(self, phone: Phone) -> None:
-        """Carry ``phone`` (of a worker that died) on this worker: its account is created
-        again here and the same ``Phone`` object now speaks through this worker."""
-        await self.request("add_account", **phone.account)
-        phone.rebind(self)
-        self.phones[phone.name] = phone
-
-    async def close(self) -> None:
-        """Ask the worker to end (EOF), then terminate it if it lingers."""
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.returncode is None:
-            if proc.stdin is not None:
-                proc.stdin.close()
-            try:
-                await asyncio.wait_for(proc.wait(), 5.0)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-        for task in (self._reader, self._stderr):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        self._reader = self._stderr = None
-        self._fail_pending("worker closed")
-
-    async def _read(self) -> None:
-        assert self._proc is not None and self._proc.stdout is not None
-        stdout = self._proc.stdout
-        while line := await stdout.readline():
-            try:
-                message = json.loads(line)
-            except ValueError:
-                log.warning("phone worker wrote a non-protocol line: %r", line[:200])
-                continue
-            self._dispatch(message)
-        if self._proc is not None:  # not closed by us: it died
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._proc.wait(), 2.0)
-            log.warning("phone worker exited%s", self._epitaph())
-        self._fail_pending(f"worker exited{self._epitaph()}")
-
-    async def _keep_stderr(self) -> None:
-        assert self._proc is not None and self._proc.stderr is not None
-        while line := await self._proc.stderr.readline():
-            self.last_words.append(line.decode(errors="replace").rstrip())
-            log.debug("phone worker: %s", self.last_words[-1])
-
-    def _epitaph(self) -> str:
-        code = None if self._proc is None else self._proc.returncode
-        words = " | ".join(list(self.last_words)[-8:])
-        return f"; exit code {code}" + (f"; its last words: {words}" if words else "")
-
-    def _dispatch(self, message: Json) -> None:
-        if "id" in message:
-            future = self._pending.get(message["id"])
-            if future is not None and not future.done():
-                future.set_result(message)
-            elif message.get("error"):
-                log.warning("phone worker error: %s", message["error"])
-            return
-        event = message.get("event")
-        if event == "ready" and self._ready is not None and not self._ready.done():
-            self._ready.set_result(message)
-        elif event in ACCOUNT_EVENTS:
-            self.inbox(f"acct:{message['account']}").queue.put_nowait(message)
-        elif "call" in message:
-            self.inbox(str(message["call"])).queue.put_nowait(message)
-
-    def _fail_pending(self, why: str) -> None:
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(PhoneError(why))
-        self._pending.clear()
-        if self._ready is not None and not self._ready.done():
-            self._ready.set_exception(PhoneError(why))
-            self._ready.exception()  # retrieved: start() reports it as a timeout or error
 
 
 class Phone:
@@ -293,7 +57,7 @@ class Phone:
 
     async def register(self, timeout_s: float = DEFAULT_TIMEOUT) -> int:
         """Wait for the registration result; a non-2xx code raises :class:`PhoneError`."""
-        deadline = _deadline(timeout_s)
+        deadline = deadline_in(timeout_s)
         while self.registration_code is None:
             self._absorb(await self._inbox.next(f"{self.name} to register", deadline))
         if not 200 <= self.registration_code < 300:
@@ -307,7 +71,7 @@ class Phone:
 
     async def wait_incoming(self, timeout_s: float = DEFAULT_TIMEOUT) -> Call:
         """The next incoming call (already ringing; answer it unless auto-answer is on)."""
-        deadline = _deadline(timeout_s)
+        deadline = deadline_in(timeout_s)
         while not self._incoming:
             self._absorb(await self._inbox.next(f"an incoming call on {self.name}", deadline))
         event = self._incoming.pop(0)
@@ -358,7 +122,7 @@ class Call:
 
     async def wait_state(self, state: str, timeout_s: float = DEFAULT_TIMEOUT) -> CallState:
         """Wait until the call has reached ``state``; ending first raises :class:`PhoneError`."""
-        deadline = _deadline(timeout_s)
+        deadline = deadline_in(timeout_s)
         what = f"call {self.id} on {self.phone.name} to reach {state}"
         while True:
             self._drain()
@@ -372,7 +136,7 @@ class Call:
 
     async def wait_dtmf(self, count: int = 1, timeout_s: float = DEFAULT_TIMEOUT) -> str:
         """Wait until ``count`` DTMF digits have been received on this call; return them."""
-        deadline = _deadline(timeout_s)
+        deadline = deadline_in(timeout_s)
         self._drain()
         while len(self.digits) < count:
             what = f"{count} DTMF digit(s) on call {self.id} (got {self.digits!r})"

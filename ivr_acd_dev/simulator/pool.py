@@ -6,7 +6,8 @@ import asyncio
 from types import TracebackType
 from typing import Any, Self
 
-from ivr_acd_dev.simulator.phones import Phone, PhoneWorker
+from ivr_acd_dev.simulator.phones import Phone
+from ivr_acd_dev.simulator.worker_client import PhoneWorker
 
 ACCOUNTS_PER_WORKER = 3
 CALLS_PER_WORKER = 3

@@ -15,13 +15,14 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from acd.dunning.core.compliance import Check, Decision
-from acd.dunning.core.model import Attempt, Disposition
+from acd.dunning.core.model import Attempt
 from acd.dunning.core.targets import target_of
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.repository import CampaignRepository, NewAttempt
 from crm_bridge.calls.repository import CallRepository
 from crm_bridge.db import Database
 from crm_bridge.seed import seed
+from crm_bridge.vocab import Disposition
 from ivr_acd.web.app import API, ApiDeps, build_api
 
 pytestmark = pytest.mark.integration

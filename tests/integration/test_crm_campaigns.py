@@ -12,15 +12,7 @@ from sqlalchemy import update
 
 from acd.dunning.core.codec import spec_from
 from acd.dunning.core.compliance import Check, Decision
-from acd.dunning.core.model import (
-    Attempt,
-    Campaign,
-    CampaignState,
-    Disposition,
-    PromiseToPay,
-    Target,
-    TargetRule,
-)
+from acd.dunning.core.model import Attempt, Campaign, PromiseToPay, Target, TargetRule
 from acd.dunning.core.targets import select_targets, target_of
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.repository import (
@@ -33,6 +25,7 @@ from acd.dunning.repository import (
 from crm_bridge.db import Database
 from crm_bridge.migrate import current_revision, downgrade, upgrade
 from crm_bridge.models import Customer, CustomerPhone, PaymentPromise, Policy
+from crm_bridge.vocab import CampaignState, Disposition
 from tests.integration.migration_checks import inspected, schema_diff, tables
 
 pytestmark = pytest.mark.integration

@@ -12,8 +12,6 @@ from acd.dunning.core.model import (
     Attempt,
     CallingHours,
     Campaign,
-    CampaignState,
-    Disposition,
     Phone,
     PolicyFacts,
     PromiseToPay,
@@ -24,7 +22,7 @@ from acd.dunning.core.model import (
     TargetFacts,
     TargetRule,
 )
-from crm_bridge.vocab import PolicyStatus, Product
+from crm_bridge.vocab import CampaignState, Disposition, PolicyStatus, Product
 
 SHANGHAI = "Asia/Shanghai"
 LONDON = "Europe/London"

@@ -17,7 +17,7 @@ from math import floor
 
 import pytest
 
-from acd.dunning.core.model import AbandonPolicy, Caps, Disposition
+from acd.dunning.core.model import AbandonPolicy, Caps
 from acd.dunning.core.pacing import (
     DialOutcome,
     PacingMode,
@@ -26,6 +26,7 @@ from acd.dunning.core.pacing import (
     measure_abandon,
     plan_progressive,
 )
+from crm_bridge.vocab import Disposition
 
 pytestmark = pytest.mark.unit
 

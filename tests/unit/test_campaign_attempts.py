@@ -29,7 +29,7 @@ from acd.dunning.core.attempts import (
     from_flow,
     line,
 )
-from acd.dunning.core.model import CampaignMode, Disposition
+from crm_bridge.vocab import CampaignMode, Disposition
 
 pytestmark = pytest.mark.unit
 

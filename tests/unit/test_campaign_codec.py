@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from acd.dunning.core.codec import campaign_from_stored, spec_from, spec_json
-from acd.dunning.core.model import CampaignError, CampaignMode, CampaignState, Caps, RetryPolicy
-from crm_bridge.vocab import Product
+from acd.dunning.core.model import CampaignError, Caps, RetryPolicy
+from crm_bridge.vocab import CampaignMode, CampaignState, Product
 
 pytestmark = pytest.mark.unit
 

@@ -10,16 +10,9 @@ from typing import Any
 import pytest
 
 from acd.dunning.core.compliance import Check, decide, timing
-from acd.dunning.core.model import (
-    CallingHours,
-    CampaignState,
-    Disposition,
-    PromiseToPay,
-    RetryPolicy,
-    RetryRule,
-)
+from acd.dunning.core.model import CallingHours, PromiseToPay, RetryPolicy, RetryRule
 from acd.dunning.core.targets import select_targets
-from crm_bridge.vocab import PolicyStatus
+from crm_bridge.vocab import CampaignState, Disposition, PolicyStatus
 from tests.unit.campaign_data import (
     ALL_DAY,
     LONDON,

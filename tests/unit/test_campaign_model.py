@@ -18,12 +18,12 @@ from acd.dunning.core.model import (
     CallingHours,
     CampaignError,
     Caps,
-    Disposition,
     PromiseToPay,
     RetryPolicy,
     RetryRule,
     Schedule,
 )
+from crm_bridge.vocab import Disposition
 from tests.unit.campaign_data import attempt, campaign, target, utc
 
 pytestmark = pytest.mark.unit

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from acd.dunning.core.model import AbandonPolicy, Caps, Disposition
+from acd.dunning.core.model import AbandonPolicy, Caps
 from acd.dunning.core.pacing import (
     AbandonMeasure,
     AnswerEstimate,
@@ -24,6 +24,7 @@ from acd.dunning.core.pacing import (
     plan_progressive,
     wilson_upper,
 )
+from crm_bridge.vocab import Disposition
 
 pytestmark = pytest.mark.unit
 

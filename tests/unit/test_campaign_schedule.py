@@ -13,15 +13,8 @@ from hypothesis import strategies as st
 
 from acd.dunning.core import schedule as sch
 from acd.dunning.core.compliance import decide
-from acd.dunning.core.model import (
-    Attempt,
-    CallingHours,
-    Campaign,
-    Disposition,
-    PromiseToPay,
-    Schedule,
-    Target,
-)
+from acd.dunning.core.model import Attempt, CallingHours, Campaign, PromiseToPay, Schedule, Target
+from crm_bridge.vocab import Disposition
 from tests.unit.campaign_data import EVERY_DAY, attempt, campaign, facts, retries, target, utc
 
 pytestmark = pytest.mark.unit

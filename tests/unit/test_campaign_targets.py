@@ -13,15 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from acd.dunning.core.compliance import Check, decide
-from acd.dunning.core.model import (
-    Attempt,
-    Campaign,
-    Disposition,
-    Phone,
-    Target,
-    TargetRule,
-    attempt_id,
-)
+from acd.dunning.core.model import Attempt, Campaign, Phone, Target, TargetRule, attempt_id
 from acd.dunning.core.targets import (
     days_overdue,
     fill_hopper,
@@ -31,7 +23,7 @@ from acd.dunning.core.targets import (
     target_of,
     why_not,
 )
-from crm_bridge.vocab import PhoneKind, PolicyStatus, Product
+from crm_bridge.vocab import Disposition, PhoneKind, PolicyStatus, Product
 from tests.unit.campaign_data import (
     ALL_DAY,
     LONDON,

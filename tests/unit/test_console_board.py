@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from acd.core.model import AgentProfile, AgentState, AgentStatus, WaitingCall
+from acd.core.model import AgentProfile, AgentState, AgentStatus, QueueFigures, WaitingCall
 from acd.core.wallboard import change_events, fingerprint, live_calls_view, wallboard
-from acd.live.queue_stats import QueueFigures
 from crm_bridge.calls.call_volume import CallFacts, day_bounds, hourly
 from crm_bridge.customer_repository import CustomerProfile
 from crm_bridge.screen_pop import PolicySummary, customer_card, for_role, masked_id_number

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from acd.dunning.core.model import CampaignMode, Disposition
+from crm_bridge.vocab import CampaignMode, Disposition
 
 ORIGINATE_BUSY = 5  # AST_CONTROL_BUSY
 ORIGINATE_NO_ANSWER = 3  # AST_CONTROL_RINGING: it rang until the timeout

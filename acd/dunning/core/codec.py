@@ -33,15 +33,13 @@ from acd.dunning.core.model import (
     CallingHours,
     Campaign,
     CampaignError,
-    CampaignMode,
-    CampaignState,
     Caps,
     RetryPolicy,
     RetryRule,
     Schedule,
     TargetRule,
 )
-from crm_bridge.vocab import Product
+from crm_bridge.vocab import CampaignMode, CampaignState, Product
 
 T = TypeVar("T")
 RETRY_OUTCOMES = ("busy", "no_answer", "failed", "machine", "abandoned")

@@ -46,13 +46,11 @@ from acd.dunning.core.model import (
     ENDED_STATES,
     Attempt,
     Campaign,
-    CampaignState,
-    Disposition,
     PromiseToPay,
     Target,
     TargetFacts,
 )
-from crm_bridge.vocab import PolicyStatus
+from crm_bridge.vocab import CampaignState, Disposition, PolicyStatus
 
 
 class Check(StrEnum):

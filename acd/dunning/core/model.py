@@ -2,7 +2,8 @@
 often), a target (one overdue policy and the number to ring), an attempt and its disposition.
 
 The CRM's own vocabulary is reused (``crm_bridge.vocab``: products, policy status, languages,
-phone kinds); a promise to pay has the CRM's ``PaymentPromise`` fields (amount, promised date).
+phone kinds, and the campaign modes, states and dispositions the CRM stores); a promise to pay
+has the CRM's ``PaymentPromise`` fields (amount, promised date).
 
 Times: every ``datetime`` here is timezone-aware (a naive one is refused); dates and weekdays of
 a schedule, calling hours and "per day" caps are read in the *customer's* local time zone.
@@ -14,10 +15,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crm_bridge.vocab import Language, PhoneKind, PolicyStatus, Product
+from crm_bridge.vocab import (
+    CampaignMode,
+    CampaignState,
+    Disposition,
+    Language,
+    PhoneKind,
+    PolicyStatus,
+    Product,
+)
 
 
 class CampaignError(ValueError):
@@ -26,35 +34,7 @@ class CampaignError(ValueError):
     code = "campaign-invalid"
 
 
-class CampaignMode(StrEnum):
-    AGENTLESS = "agentless"  # the IVR's premium-due / payment flow plays to the customer
-    PROGRESSIVE = "progressive"  # dialled only for a ready `collections` agent
-
-
-class CampaignState(StrEnum):
-    DRAFT = "draft"
-    RUNNING = "running"
-    PAUSED = "paused"
-    STOPPED = "stopped"  # by a person, for good
-    COMPLETED = "completed"  # past its end date or out of targets
-
-
 ENDED_STATES = frozenset({CampaignState.STOPPED, CampaignState.COMPLETED})
-
-
-class Disposition(StrEnum):
-    """What one attempt came to; exactly one per attempt."""
-
-    PAID = "paid"  # transferred to pay
-    PROMISED = "promised"  # a promise to pay (date, amount)
-    DISPUTED = "disputed"
-    WRONG_NUMBER = "wrong_number"
-    REFUSED = "refused"
-    NO_ANSWER = "no_answer"
-    BUSY = "busy"
-    FAILED = "failed"  # congestion, unreachable, the trunk refused
-    MACHINE = "machine"  # AMD(): an answering machine
-    ABANDONED = "abandoned"  # answered by a person, but no agent within 2 s
 
 
 # A person answered (the abandon rate's denominator; an agent was needed in progressive mode).

@@ -52,7 +52,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from math import exp, floor, lgamma, log, sqrt
 
-from acd.dunning.core.model import REACHED, AbandonPolicy, Caps, Disposition
+from acd.dunning.core.model import REACHED, AbandonPolicy, Caps
+from crm_bridge.vocab import Disposition
 
 # ---- (a) calls per second and channels ----------------------------------------------------
 

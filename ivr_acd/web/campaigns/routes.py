@@ -21,14 +21,14 @@ from typing import Any, Final
 from aiohttp import web
 
 from acd.dunning.core.codec import spec_from
-from acd.dunning.core.model import CampaignError, CampaignState, Disposition, PromiseToPay
+from acd.dunning.core.model import CampaignError, PromiseToPay
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.repository import (
     CampaignRepository,
     StoredAttempt,
     StoredCampaign,
 )
-from crm_bridge.vocab import Role
+from crm_bridge.vocab import CampaignState, Disposition, Role
 from ivr_acd.web.auth.principal import Principal, require_role
 from ivr_acd.web.core import (
     API,

@@ -28,7 +28,6 @@ from crm_bridge.agent_state_repository import AgentStateLogRepository
 from crm_bridge.callback_repository import CallbackRepository
 from crm_bridge.db import Database
 from ivr_acd.settings import AcdSettings, Settings
-from wire import redis_keys
 from wire.ami import AmiClient
 
 log = logging.getLogger(__name__)
@@ -85,7 +84,7 @@ class AcdRuntime:
     def build(
         cls, settings: Settings, redis: aioredis.Redis, database: Database, ami: AmiClient
     ) -> AcdRuntime:
-        prefix = redis_keys.prefix_for(settings.sandbox.instance)
+        prefix = settings.paths.redis_prefix
         live = LiveState(redis, prefix)
         presence = AgentStateLogRepository(database.sessions)
         journal = CrmTransitionLog(presence)

@@ -96,7 +96,7 @@ async def _render_config(settings: Settings, dest: Path) -> None:
     from crm_bridge.db import Database
     from crm_bridge.migrate import upgrade
     from crm_bridge.repositories import AgentRepository
-    from ivr_acd_dev.sandbox import InstancePaths, render_config
+    from ivr_acd.asterisk_config import render_config
 
     await upgrade(settings.database_url)
     database = Database(settings.database_url)
@@ -104,8 +104,7 @@ async def _render_config(settings: Settings, dest: Path) -> None:
         phones = await AgentRepository(database.sessions).list_provisioned()
     finally:
         await database.close()
-    paths = InstancePaths.for_instance(settings.sandbox.instance)
-    written = render_config(settings, phones, dest, paths)
+    written = render_config(settings, phones, dest)
     print(f"rendered {len(written)} files into {dest} for {len(phones)} softphone(s)")
 
 

@@ -10,11 +10,13 @@ set, :func:`ivr_acd.secrets.load_or_create` generates it into ``<state_dir>/secr
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -31,6 +33,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+from ivr_acd.paths import Overrides, Paths, resolve_paths
 
 Port = int
 
@@ -295,15 +299,37 @@ class Settings(BaseSettings):
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config_file))
         return tuple(sources)
 
+    @cached_property
+    def paths(self) -> Paths:
+        """Every derived path and the Redis prefix, resolved once (``ivr_acd.paths``)."""
+        return resolve_paths(
+            self.sandbox.instance,
+            self.sandbox.cache_dir,
+            self.state_dir,
+            Overrides(
+                config_dir=self.asterisk.config_dir,
+                cdr_journal=self.asterisk.cdr_journal,
+                prompts_host_dir=self.prompts.host_dir,
+                prompts_asterisk_dir=self.prompts.asterisk_dir,
+                recordings_dir=self.ivr.recordings_dir,
+            ),
+        )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied; its paths are resolved again from its own fields."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("paths", None)
+        return copied
+
     @property
     def database_url(self) -> str:
         if self.database.url:
             return self.database.url
-        return f"sqlite+aiosqlite:///{(self.state_dir / 'crm.db').resolve()}"
+        return f"sqlite+aiosqlite:///{self.paths.crm_db.resolve()}"
 
     @property
     def spool_dir(self) -> Path:
-        return self.state_dir / "spool"
+        return self.paths.spool
 
     def secret(self, value: SecretStr | None, name: str) -> str:
         if value is None:

@@ -25,7 +25,6 @@ from ivr.handoff_store import HandoffStore
 from ivr.menu import MenuTree
 from ivr.prompts import PromptStore
 from ivr_acd.settings import Settings
-from wire import redis_keys
 from wire.ami import AmiClient
 
 AMD_SECONDS = 6  # amd.conf's total analysis time, rounded up
@@ -59,7 +58,7 @@ def build_dialer(
 ) -> DialerParts:
     config = settings.campaigns
     clock = dialer_clock(settings)
-    prefix = redis_keys.prefix_for(settings.sandbox.instance)
+    prefix = settings.paths.redis_prefix
     campaigns = CampaignRepository(database.sessions, clock)
     facts = CampaignFacts(database.sessions, clock)
     reservation = config.ring_seconds + AMD_SECONDS + config.connect_seconds

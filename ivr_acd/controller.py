@@ -54,6 +54,7 @@ from ivr_acd.web.app import ApiDeps, build_api
 from ivr_acd.web.auth.sessions import LoginLimiter, SessionStore
 from ivr_acd.web.console.pages import add_console_pages, console_ports
 from ivr_acd.web.console.routes import CONSOLE
+from ivr_acd.wiring.acd import build_acd
 from ivr_acd.wiring.dunning import DialerParts, build_dialer
 from wire import names
 from wire.agi import FastAgiServer
@@ -161,7 +162,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         )
         live = LiveCallStore(redis, paths.redis_prefix)
         cdr_writer = CdrWriter(calls, spool)
-        acd = AcdRuntime.build(settings, redis, database, ami)
+        acd = build_acd(settings, redis, database, ami)
         controller = Controller(
             settings=settings,
             database=database,
@@ -172,7 +173,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             live=live,
             cdr_writer=cdr_writer,
             spool=spool,
-            recorder=CallRecorder(settings, ami, calls, live, cdr_writer),
+            recorder=_recorder(settings, ami, calls, live, cdr_writer),
             ivr=IvrCalls(
                 tree=tree,
                 prompts=prompts,
@@ -229,6 +230,25 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         stack.push_async_callback(controller.agi.drain, settings.controller.grace_period)
         stack.push_async_callback(controller.agi.stop_accepting)
         yield controller
+
+
+def _recorder(
+    settings: Settings,
+    ami: AmiClient,
+    calls: CallRepository,
+    live: LiveCallStore,
+    cdr_writer: CdrWriter,
+) -> CallRecorder:
+    """Call records from AMI events, reconciled with the CDR journal Asterisk writes."""
+    return CallRecorder(
+        ami,
+        calls,
+        live,
+        cdr_writer,
+        journal=settings.paths.cdr_journal,
+        cursor_file=settings.paths.journal_cursor,
+        settle_seconds=settings.controller.cdr_settle,
+    )
 
 
 async def _speech(settings: Settings, stack: contextlib.AsyncExitStack) -> dict[str, SpeechInput]:

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from acd.config import AcdSettings
 from acd.core.agent_states import AgentStateError
 from acd.core.model import AgentStatus, WaitingCall
 from acd.core.queue_experience import announcement, blacklist_message, callback_confirmation
@@ -17,7 +18,6 @@ from acd.service import Acd
 from crm_bridge.customer_cache import CustomerLookup
 from ivr.handoff import Handoff
 from ivr.prompts import PromptStore
-from ivr_acd.settings import AcdSettings
 from wire import names
 from wire.agi import AgiChannel
 from wire.ami import AmiClient, AmiError

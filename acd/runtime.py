@@ -1,5 +1,5 @@
-"""The ACD inside one controller: built from settings, its mirror of Redis kept current, its tick
-running, and its faces to the REST API (agent control, live queue figures)."""
+"""The ACD inside one controller (built by the application shell): its mirror of Redis kept
+current, its tick running, and its faces to the REST API (agent control, live queue figures)."""
 
 from __future__ import annotations
 
@@ -10,50 +10,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from acd.agi import AmiDelivery
+from acd.config import AcdSettings
 from acd.core.agent_states import AgentStateError
 from acd.core.model import AgentProfile, AgentStatus
-from acd.core.routing import EscalationStep, RoutingPolicy
 from acd.core.wallboard import wallboard
-from acd.crm import CrmCallbackBook, CrmTransitionLog, restored_status
-from acd.dispatcher import Dispatcher
-from acd.live.live_state import LiveState
-from acd.live.queue_stats import QueueStats
+from acd.crm import CrmTransitionLog, restored_status
 from acd.service import Acd
 from crm_bridge.agent_repository import AgentRepository
 from crm_bridge.agent_state_repository import AgentStateLogRepository
-from crm_bridge.callback_repository import CallbackRepository
-from crm_bridge.db import Database
-from ivr_acd.settings import AcdSettings, Settings
-from wire import redis_keys
-from wire.ami import AmiClient
 
 log = logging.getLogger(__name__)
 
 RESYNC_SECONDS = 2.0
 LOAD_WAIT = 10.0  # seconds a REST call made while the ACD starts waits for its first load
-
-
-def routing_policy(acd: AcdSettings) -> RoutingPolicy:
-    return RoutingPolicy(
-        vip_min_level=acd.vip_min_level,
-        vip_skill=acd.vip_skill,
-        vip_priority=acd.vip_priority,
-        account_manager_seconds=acd.account_manager_seconds,
-        steps=tuple(
-            EscalationStep(
-                after_seconds=step.after_seconds,
-                name=step.name,
-                min_level=step.min_level,
-                any_skill_with_language=step.any_agent_with_language,
-                offer_callback=step.offer_callback,
-            )
-            for step in acd.escalation
-        ),
-    )
 
 
 def status_to_dict(status: AgentStatus, now: float) -> dict[str, Any]:
@@ -80,29 +51,6 @@ class AcdRuntime:
     presence: AgentStateLogRepository
     settings: AcdSettings
     loaded: asyncio.Event = field(default_factory=asyncio.Event)  # the first load is done
-
-    @classmethod
-    def build(
-        cls, settings: Settings, redis: aioredis.Redis, database: Database, ami: AmiClient
-    ) -> AcdRuntime:
-        prefix = redis_keys.prefix_for(settings.sandbox.instance)
-        live = LiveState(redis, prefix)
-        presence = AgentStateLogRepository(database.sessions)
-        journal = CrmTransitionLog(presence)
-        dispatcher = Dispatcher(
-            live,
-            routing_policy(settings.acd),
-            AmiDelivery(ami),
-            journal,
-            lease_seconds=settings.asterisk.agent_ring_seconds + settings.acd.lease_margin,
-        )
-        acd = Acd(
-            dispatcher,
-            QueueStats(redis, prefix),
-            CrmCallbackBook(CallbackRepository(database.sessions)),
-            clock=time.time,
-        )
-        return cls(acd, AgentRepository(database.sessions), journal, presence, settings.acd)
 
     # ---- mirror --------------------------------------------------------------------------
     async def profiles(self) -> list[AgentProfile]:

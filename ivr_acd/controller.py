@@ -10,7 +10,6 @@ import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,23 +54,14 @@ from ivr_acd.web.app import ApiDeps, build_api
 from ivr_acd.web.auth.sessions import LoginLimiter, SessionStore
 from ivr_acd.web.console.pages import add_console_pages, console_ports
 from ivr_acd.web.console.routes import CONSOLE
+from ivr_acd.wiring.acd import build_acd
 from ivr_acd.wiring.dunning import DialerParts, build_dialer
-from ivr_acd_dev.sandbox import InstancePaths
-from wire import names, redis_keys
+from wire import names
 from wire.agi import FastAgiServer
 from wire.ami import AmiClient
 from wire.audiosocket import AudioSocketServer
 
 log = logging.getLogger(__name__)
-
-
-def prompt_dirs(settings: Settings) -> tuple[Path, str]:
-    """Where prompts are written (host) and where Asterisk reads them."""
-    if settings.prompts.host_dir is not None and settings.prompts.asterisk_dir is not None:
-        return settings.prompts.host_dir, settings.prompts.asterisk_dir
-    sounds = InstancePaths.for_instance(settings.sandbox.instance).sounds
-    root = settings.sandbox.cache_dir / "sid-root"
-    return root / sounds.lstrip("/"), sounds
 
 
 @dataclass
@@ -152,11 +142,13 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         stack.push_async_callback(database.close)
         redis = aioredis.from_url(settings.redis.url, socket_timeout=3, socket_connect_timeout=3)
         stack.push_async_callback(redis.aclose)
-        host_dir, asterisk_dir = prompt_dirs(settings)
-        prompts = PromptStore(host_dir, asterisk_dir, recorded_dir=settings.prompts.recorded_dir)
+        paths = settings.paths
+        prompts = PromptStore(
+            paths.prompts_host, paths.prompts_asterisk, recorded_dir=settings.prompts.recorded_dir
+        )
         stack.callback(prompts.close)
         warmed = await prompts.warm(tree)
-        log.info("%d prompt(s) ready in %s", warmed, host_dir)
+        log.info("%d prompt(s) ready in %s", warmed, paths.prompts_host)
         calls = CallRepository(database.sessions)
         customers = CustomerRepository(database.sessions)
         callers = CachedCustomers(customers)  # the IVR and the ACD look up the same caller
@@ -168,9 +160,9 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             ast.ami_username,
             settings.secret(ast.ami_secret, "asterisk.ami_secret"),
         )
-        live = LiveCallStore(redis, redis_keys.prefix_for(settings.sandbox.instance))
+        live = LiveCallStore(redis, paths.redis_prefix)
         cdr_writer = CdrWriter(calls, spool)
-        acd = AcdRuntime.build(settings, redis, database, ami)
+        acd = build_acd(settings, redis, database, ami)
         controller = Controller(
             settings=settings,
             database=database,
@@ -181,14 +173,14 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             live=live,
             cdr_writer=cdr_writer,
             spool=spool,
-            recorder=CallRecorder(settings, ami, calls, live, cdr_writer),
+            recorder=_recorder(settings, ami, calls, live, cdr_writer),
             ivr=IvrCalls(
                 tree=tree,
                 prompts=prompts,
                 customers=callers,
                 services=_services(settings, database),
                 flows=FLOWS,
-                handoffs=HandoffStore(redis, redis_keys.prefix_for(settings.sandbox.instance)),
+                handoffs=HandoffStore(redis, paths.redis_prefix),
                 speech=await _speech(settings, stack),
                 listen_seconds=settings.speech.listen_seconds,
             ),
@@ -240,6 +232,25 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         yield controller
 
 
+def _recorder(
+    settings: Settings,
+    ami: AmiClient,
+    calls: CallRepository,
+    live: LiveCallStore,
+    cdr_writer: CdrWriter,
+) -> CallRecorder:
+    """Call records from AMI events, reconciled with the CDR journal Asterisk writes."""
+    return CallRecorder(
+        ami,
+        calls,
+        live,
+        cdr_writer,
+        journal=settings.paths.cdr_journal,
+        cursor_file=settings.paths.journal_cursor,
+        settle_seconds=settings.controller.cdr_settle,
+    )
+
+
 async def _speech(settings: Settings, stack: contextlib.AsyncExitStack) -> dict[str, SpeechInput]:
     """Speech input for each language that has a Vosk model; none at all without models."""
     if not settings.speech.models:
@@ -260,17 +271,13 @@ async def _speech(settings: Settings, stack: contextlib.AsyncExitStack) -> dict[
 
 def _services(settings: Settings, database: Database) -> Services:
     zone = ZoneInfo(settings.ivr.time_zone)
-    recordings = (
-        settings.ivr.recordings_dir
-        or InstancePaths.for_instance(settings.sandbox.instance).recordings
-    )
     return Services(
         field_agents=FieldAgentRepository(database.sessions),
         quotes=QuoteRepository(database.sessions),
         policies=PolicyRepository(database.sessions, lambda: datetime.now(zone).date()),
         complaints=ComplaintRepository(database.sessions),
         rating=load_tables(),
-        recordings_dir=recordings,
+        recordings_dir=settings.paths.recordings,
         now=lambda: datetime.now(zone),
     )
 
@@ -280,11 +287,6 @@ async def _cancel_tasks(controller: Controller) -> None:
         task.cancel()
     if controller.tasks:
         await asyncio.wait(list(controller.tasks), timeout=5)
-
-
-def _web_prefix(settings: Settings) -> str:
-    """Console sessions and log-in counters: shared by the controllers of one instance."""
-    return redis_keys.prefix_for(settings.sandbox.instance)
 
 
 async def _start_web(settings: Settings, controller: Controller) -> web.AppRunner:
@@ -303,12 +305,13 @@ async def _start_web(settings: Settings, controller: Controller) -> web.AppRunne
             supervision=controller.supervision,
             campaigns=controller.dunning.campaigns if controller.dunning else None,
             campaign_facts=controller.dunning.facts if controller.dunning else None,
+            # console sessions and log-in counters: shared by the controllers of one instance
             sessions=SessionStore(
-                controller.redis, _web_prefix(settings), settings.web.session_hours * 3600
+                controller.redis, settings.paths.redis_prefix, settings.web.session_hours * 3600
             ),
             login_limiter=LoginLimiter(
                 controller.redis,
-                _web_prefix(settings),
+                settings.paths.redis_prefix,
                 settings.web.login_attempts,
                 settings.web.login_window_seconds,
             ),

@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Protocol
 
+from ivr_acd.asterisk_config import ProvisionedPhone, render_config
 from ivr_acd.settings import Settings
-from ivr_acd_dev.sandbox import InstancePaths, ProvisionedPhone, Sandbox, render_config
 from wire.ami import AmiClient
 
 log = logging.getLogger(__name__)
@@ -20,14 +19,6 @@ RELOADS = ("module reload res_pjsip.so", "dialplan reload")
 
 class ProvisionedAgents(Protocol):
     async def list_provisioned(self) -> Sequence[ProvisionedPhone]: ...
-
-
-def config_dir(settings: Settings) -> Path:
-    """Where Asterisk reads its configuration, as this host sees it."""
-    if settings.asterisk.config_dir is not None:
-        return settings.asterisk.config_dir
-    sandbox = Sandbox(settings)
-    return sandbox.inside(sandbox.paths.etc)
 
 
 class Provisioner:
@@ -41,9 +32,8 @@ class Provisioner:
         """Render for the agents now in the CRM and reload; returns how many softphones."""
         async with self._lock:
             phones = list(await self._agents.list_provisioned())
-            paths = InstancePaths.for_instance(self._settings.sandbox.instance)
-            dest = config_dir(self._settings)
-            await asyncio.to_thread(render_config, self._settings, phones, dest, paths)
+            dest = self._settings.paths.asterisk_config
+            await asyncio.to_thread(render_config, self._settings, phones, dest)
             for command in RELOADS:
                 await self._ami.command(command)
             log.info("provisioned %d softphone(s) live", len(phones))

@@ -36,7 +36,7 @@ def _load_or_create(path: Path) -> dict[str, str]:
 
 def with_secrets(settings: Settings) -> Settings:
     """Return the settings with every unset secret filled from the state folder's file."""
-    generated = _load_or_create(settings.state_dir / "secrets.json")
+    generated = _load_or_create(settings.paths.secrets)
     asterisk = settings.asterisk.model_copy(
         update={
             "ami_secret": settings.asterisk.ami_secret or SecretStr(generated["ami_secret"]),

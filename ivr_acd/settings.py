@@ -10,11 +10,11 @@ set, :func:`ivr_acd.secrets.load_or_create` generates it into ``<state_dir>/secr
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from contextvars import ContextVar
-from datetime import datetime
-from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -31,6 +31,10 @@ from pydantic_settings import (
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+from acd.config import AcdSettings
+from acd.dunning.config import CampaignSettings
+from ivr_acd.paths import Overrides, Paths, resolve_paths
 
 Port = int
 
@@ -181,86 +185,6 @@ class PromptSettings(BaseModel):
     recorded_dir: Path | None = Field(None, description="recorded prompts that win over TTS")
 
 
-class EscalationStepSettings(BaseModel):
-    after_seconds: float = Field(ge=0)
-    name: str = Field(pattern=r"^[a-z0-9-]+$")
-    min_level: int | None = Field(None, ge=1, le=5, description="relax the required level")
-    any_agent_with_language: bool = False
-    offer_callback: bool = False
-
-
-class BlacklistPolicy(StrEnum):
-    REJECT = "reject"  # a short message, then the call ends
-    STANDARD = "standard"  # served, but without VIP or account-manager preference
-    NORMAL = "normal"  # served like anyone else (still flagged on the CDR)
-
-
-class AcdSettings(BaseModel):
-    announce_every: int = Field(20, ge=5, le=300, description="seconds between announcements")
-    vip_min_level: int = Field(4, ge=1, le=5, description="a VIP needs this level in the skill")
-    vip_skill: str = Field("vip", description="...or this skill at any level")
-    vip_priority: float = Field(60.0, ge=0, description="seconds of waiting a VIP is worth")
-    account_manager_seconds: float = Field(20.0, ge=0, description="wait for the own manager")
-    escalation: list[EscalationStepSettings] = Field(
-        default_factory=lambda: [
-            EscalationStepSettings(after_seconds=30, name="relax-level", min_level=1),
-            EscalationStepSettings(
-                after_seconds=60, name="any-agent-with-language", any_agent_with_language=True
-            ),
-            EscalationStepSettings(after_seconds=120, name="offer-callback", offer_callback=True),
-        ]
-    )
-    wrapup_seconds: dict[str, int] = Field(
-        default_factory=lambda: {"default": 10},
-        description="after-call work per team; 'default' for teams not listed",
-    )
-    blacklist_policy: BlacklistPolicy = BlacklistPolicy.REJECT
-    default_skill: str = Field("service", description="for a hand-off that names no skill")
-    tick_interval: float = Field(1.0, gt=0, le=10, description="escalation / lease / wrap-up")
-    lease_margin: float = Field(5.0, gt=0, description="seconds past the ring time a lease lasts")
-
-    @field_validator("escalation")
-    @classmethod
-    def _steps_in_order(cls, steps: list[EscalationStepSettings]) -> list[EscalationStepSettings]:
-        times = [step.after_seconds for step in steps]
-        if times != sorted(times):
-            raise ValueError("escalation steps must be in order of after_seconds")
-        return steps
-
-    def wrapup_for(self, team: str, own: int | None = None) -> int:
-        if own is not None:
-            return own
-        return self.wrapup_seconds.get(team, self.wrapup_seconds.get("default", 0))
-
-
-class CampaignSettings(BaseModel):
-    """Outbound dunning campaigns (acd.dunning.dialer)."""
-
-    enabled: bool = Field(True, description="this controller dials campaigns (one at a time each)")
-    tick_interval: float = Field(0.5, gt=0, le=10, description="seconds between dialer steps")
-    ring_seconds: int = Field(30, ge=5, le=120, description="how long a customer's phone rings")
-    connect_seconds: int = Field(
-        2, ge=1, le=30, description="progressive: the reserved agent answers within this"
-    )
-    disposition_grace: float = Field(
-        30.0, ge=0, description="seconds an agent has to record a connected call's disposition"
-    )
-    lease_seconds: float = Field(10.0, ge=2, description="a campaign's dialer lease in Redis")
-    caller_id: str | None = Field(
-        None, pattern=r"^[0-9]+$", description="number customers see; the hotline DID if unset"
-    )
-    clock_start: datetime | None = Field(
-        None, description="tests and demos: the dialer's clock starts at this instant"
-    )
-    recover_after: float = Field(
-        90.0, gt=0, description="an attempt with no channel and no CDR this long is failed"
-    )
-    settle_seconds: float = Field(
-        2.0, ge=0, description="after a hang-up, wait this long for the payment flow's outcome"
-    )
-    explain_every: float = Field(30.0, gt=0, description="log waiting targets' reasons this often")
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="IVR_ACD_", env_nested_delimiter="__", extra="forbid"
@@ -295,15 +219,37 @@ class Settings(BaseSettings):
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config_file))
         return tuple(sources)
 
+    @cached_property
+    def paths(self) -> Paths:
+        """Every derived path and the Redis prefix, resolved once (``ivr_acd.paths``)."""
+        return resolve_paths(
+            self.sandbox.instance,
+            self.sandbox.cache_dir,
+            self.state_dir,
+            Overrides(
+                config_dir=self.asterisk.config_dir,
+                cdr_journal=self.asterisk.cdr_journal,
+                prompts_host_dir=self.prompts.host_dir,
+                prompts_asterisk_dir=self.prompts.asterisk_dir,
+                recordings_dir=self.ivr.recordings_dir,
+            ),
+        )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied; its paths are resolved again from its own fields."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("paths", None)
+        return copied
+
     @property
     def database_url(self) -> str:
         if self.database.url:
             return self.database.url
-        return f"sqlite+aiosqlite:///{(self.state_dir / 'crm.db').resolve()}"
+        return f"sqlite+aiosqlite:///{self.paths.crm_db.resolve()}"
 
     @property
     def spool_dir(self) -> Path:
-        return self.state_dir / "spool"
+        return self.paths.spool
 
     def secret(self, value: SecretStr | None, name: str) -> str:
         if value is None:

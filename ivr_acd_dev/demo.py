@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from crm_bridge.calls.records import CallRecord
 from ivr.handoff import Handoff
+from ivr_acd.asterisk_config import ProvisionedPhone
 from ivr_acd.controller import Controller, running_controller
 from ivr_acd.settings import Settings
 from ivr_acd_dev.demo_campaign import run_campaign_demo
-from ivr_acd_dev.sandbox import ProvisionedPhone
 from ivr_acd_dev.simulator import Call, Phone, PhoneError, PhonePool, PhoneTimeout
 from ivr_acd_dev.stack import ensure_redis, prepare_crm, start_sandbox
 

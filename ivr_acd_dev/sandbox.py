@@ -22,16 +22,14 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-from ivr_acd.render import render_tree
+from ivr_acd.asterisk_config import ProvisionedPhone, render_config
+from ivr_acd.paths import CDR_JOURNAL, InstancePaths
 from ivr_acd.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # python3: classic process AGI scripts (the pyst2 peer in bench/) run inside the sandbox too.
 PACKAGES = "asterisk,asterisk-core-sounds-en-wav,asterisk-moh-opsound-wav,python3"
 BUILD_MARKER = ".ivr-acd-sandbox"
@@ -42,69 +40,12 @@ class SandboxError(Exception):
     """The sandbox cannot be built or started; the message says why."""
 
 
-class ProvisionedPhone(Protocol):
-    @property
-    def extension(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def sip_secret(self) -> str: ...
-    @property
-    def role(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class InstancePaths:
-    """Folders of one instance, as Asterisk sees them inside the chroot."""
-
-    etc: str
-    run: str
-    log: str
-    spool: str
-    db: str
-    cache: str
-    sounds: str
-    recordings: str
-
-    @classmethod
-    def for_instance(cls, instance: str) -> InstancePaths:
-        base = f"/var/lib/ivr-acd/{instance}"
-        return cls(
-            etc=f"/etc/ivr-acd/{instance}",
-            run=f"{base}/run",
-            log=f"{base}/log",
-            spool=f"{base}/spool",
-            db=f"{base}/db",
-            cache=f"{base}/cache",
-            sounds=f"{base}/sounds",
-            recordings=f"{base}/recordings",
-        )
-
-
-def render_config(
-    settings: Settings, phones: Sequence[ProvisionedPhone], dest: Path, paths: InstancePaths
-) -> list[Path]:
-    """Render asterisk-config/ and dialplans/ for these settings and softphones into ``dest``."""
-    return render_tree(
-        [PROJECT_ROOT / "asterisk-config", PROJECT_ROOT / "dialplans"],
-        dest,
-        settings=settings,
-        phones=phones,
-        all_agents="&".join(f"PJSIP/{p.extension}" for p in phones if p.role == "agent"),
-        agi_targets=settings.agi.all_targets(),
-        ami_secret=settings.secret(settings.asterisk.ami_secret, "ami_secret"),
-        carrier_password=settings.secret(settings.asterisk.carrier_password, "carrier_password"),
-        instance=settings.sandbox.instance,
-        paths=paths,
-    )
-
-
 class Sandbox:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.instance = settings.sandbox.instance
-        self.root = settings.sandbox.cache_dir / "sid-root"
-        self.paths = InstancePaths.for_instance(self.instance)
+        self.root = settings.paths.chroot
+        self.paths: InstancePaths = settings.paths.instance
         self.state_dir = settings.state_dir / "asterisk"
         # Beside the chroot, not in the state folder: a stale Asterisk of this instance is found
         # and stopped whichever state folder started it.
@@ -164,27 +105,19 @@ class Sandbox:
     # ---- render ------------------------------------------------------------------------
     def inside(self, path: str) -> Path:
         """The host path of a path inside the chroot."""
-        return self.root / path.lstrip("/")
+        return self.settings.paths.in_chroot(path)
 
     def journal_path(self) -> Path:
-        """The CDR journal Asterisk writes (cdr_custom.conf), as the host sees it."""
-        return self.inside(self.paths.log) / "cdr-custom" / "ivr-acd.csv"
+        """The CDR journal this sandbox's Asterisk writes (cdr_custom.conf), as the host sees it."""
+        return self.inside(self.paths.log) / CDR_JOURNAL
 
     def render(self, phones: Sequence[ProvisionedPhone]) -> Path:
         etc = self.inside(self.paths.etc)
         etc.mkdir(parents=True, exist_ok=True)
-        for folder in (
-            self.paths.run,
-            self.paths.log,
-            self.paths.spool,
-            self.paths.db,
-            self.paths.cache,
-            self.paths.sounds,
-            self.paths.recordings,
-        ):
+        for folder in self.paths.folders():
             self.inside(folder).mkdir(parents=True, exist_ok=True)
         self.journal_path().parent.mkdir(parents=True, exist_ok=True)
-        render_config(self.settings, phones, etc, self.paths)
+        render_config(self.settings, phones, etc)
         return etc
 
     # ---- run ---------------------------------------------------------------------------

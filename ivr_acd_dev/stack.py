@@ -23,8 +23,9 @@ from crm_bridge.db import Database
 from crm_bridge.migrate import upgrade
 from crm_bridge.repositories import AgentRepository
 from crm_bridge.seed import seed
+from ivr_acd.asterisk_config import ProvisionedPhone
 from ivr_acd.settings import Settings
-from ivr_acd_dev.sandbox import ProvisionedPhone, Sandbox, process_alive
+from ivr_acd_dev.sandbox import Sandbox, process_alive
 
 log = logging.getLogger(__name__)
 

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from acd.dunning.config import CampaignSettings
 from acd.dunning.core import messages
 from acd.dunning.core.attempts import Finish, Live
 from acd.dunning.core.compliance import Decision, decide, timing
@@ -42,7 +43,6 @@ from acd.dunning.lease import CampaignLease
 from acd.dunning.prompts import SteadyPrompts
 from acd.dunning.repository import CampaignRepository, NewAttempt, StoredCampaign
 from crm_bridge.vocab import CampaignMode, Disposition
-from ivr_acd.settings import Settings
 from wire import names
 from wire.ami import AmiError
 
@@ -51,10 +51,9 @@ log = logging.getLogger(__name__)
 TARGETS_REFRESH_SECONDS = 5.0
 
 
-def dialer_clock(settings: Settings) -> Callable[[], datetime]:
+def dialer_clock(start: datetime | None) -> Callable[[], datetime]:
     """The dialer's clock: real UTC time, or — for tests and demos — time running on from
-    ``campaigns.clock_start`` at the real pace."""
-    start = settings.campaigns.clock_start
+    ``start`` (``campaigns.clock_start``) at the real pace."""
     if start is None:
         return lambda: datetime.now(UTC)
     base = start if start.tzinfo else start.replace(tzinfo=UTC)
@@ -81,10 +80,19 @@ class CampaignRun:
     starts: deque[float] = field(default_factory=lambda: deque(maxlen=64))
 
 
+@dataclass(frozen=True)
+class Trunk:
+    """Where the dialer's calls go out: the carrier's PJSIP endpoint, and the number shown."""
+
+    carrier: str
+    caller_id: str
+
+
 class Dialer:
     def __init__(
         self,
-        settings: Settings,
+        config: CampaignSettings,
+        trunk: Trunk,
         campaigns: CampaignRepository,
         facts: CampaignFacts,
         tracker: AttemptTracker,
@@ -92,8 +100,8 @@ class Dialer:
         prompts: SteadyPrompts,
         clock: Callable[[], datetime],
     ) -> None:
-        self.settings = settings
-        self.config = settings.campaigns
+        self.config = config
+        self.trunk = trunk
         self.campaigns = campaigns
         self.facts = facts
         self.tracker = tracker
@@ -292,13 +300,12 @@ class Dialer:
         return await agents.reserve(linkedid, target.number, target.language.value)
 
     async def _originate(self, stored: StoredCampaign, tracked: Tracked, target: Target) -> None:
-        ast = self.settings.asterisk
-        caller_id = self.config.caller_id or ast.hotline_did
+        caller_id = self.trunk.caller_id
         try:
             variables = await self._variables(stored, tracked, target)
             await self.tracker.ami.action(
                 "Originate",
-                Channel=f"PJSIP/{target.number}@{ast.carrier_username}",
+                Channel=f"PJSIP/{target.number}@{self.trunk.carrier}",
                 Context=names.CTX_DUNNING,
                 Exten="s",
                 Priority="1",

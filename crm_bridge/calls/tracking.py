@@ -19,8 +19,6 @@ from crm_bridge.calls.cdr_writer import CdrWriter
 from crm_bridge.calls.journal import calls_to_finish, read_rows
 from crm_bridge.calls.live import LiveCall, LiveCallStore
 from crm_bridge.repositories import CallRepository
-from ivr_acd.settings import Settings
-from ivr_acd_dev.sandbox import Sandbox
 from wire import names
 from wire.ami import AmiClient, AmiError
 from wire.events import AmiConnected, AmiEvent, Newchannel
@@ -32,20 +30,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def journal_path(settings: Settings) -> Path:
-    """The CDR journal Asterisk writes, as this host sees it."""
-    if settings.asterisk.cdr_journal is not None:
-        return settings.asterisk.cdr_journal
-    return Sandbox(settings).journal_path()
-
-
 @dataclass
 class CallRecorder:
-    settings: Settings
     ami: AmiClient
     calls: CallRepository
     live: LiveCallStore
     cdr_writer: CdrWriter
+    journal: Path  # the CDR journal Asterisk writes, as this host sees it
+    cursor_file: Path  # how far the journal has been reconciled
+    settle_seconds: float  # a call's CDR waits this long for its late segments
     tracker: CallTracker = field(default_factory=CallTracker)
     finishing: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     listeners: list[Callable[[AmiEvent], Awaitable[None]]] = field(default_factory=list)
@@ -113,12 +106,12 @@ class CallRecorder:
     async def reconcile_journal(self, live: set[str]) -> int:
         """Record the calls Asterisk journaled that the CRM does not have yet (they ended while
         this controller was down or disconnected). Returns how many were recorded."""
-        cursor_file = self.settings.state_dir / "journal.cursor"
+        cursor_file = self.cursor_file
         try:
             cursor = int(cursor_file.read_text())
         except (OSError, ValueError):
             cursor = 0
-        rows, end = await asyncio.to_thread(read_rows, journal_path(self.settings), cursor)
+        rows, end = await asyncio.to_thread(read_rows, self.journal, cursor)
         busy = live | set(self.tracker.calls) | set(self.finishing)
         finished, new_cursor = calls_to_finish(rows, busy, end)
         recorded = 0
@@ -150,7 +143,7 @@ class CallRecorder:
 
     async def _finish_later(self, linkedid: str) -> None:
         try:
-            await asyncio.sleep(self.settings.controller.cdr_settle)
+            await asyncio.sleep(self.settle_seconds)
         finally:
             await asyncio.shield(self._finish(linkedid))
 

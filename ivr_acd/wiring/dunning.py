@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 
 from acd.dunning.agents import CollectionsAgents
 from acd.dunning.agi import DunningCalls
-from acd.dunning.dialer import Dialer, dialer_clock
+from acd.dunning.dialer import Dialer, Trunk, dialer_clock
 from acd.dunning.events import AttemptTracker
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.lease import CampaignLease
@@ -25,7 +25,6 @@ from ivr.handoff_store import HandoffStore
 from ivr.menu import MenuTree
 from ivr.prompts import PromptStore
 from ivr_acd.settings import Settings
-from wire import redis_keys
 from wire.ami import AmiClient
 
 AMD_SECONDS = 6  # amd.conf's total analysis time, rounded up
@@ -58,8 +57,8 @@ def build_dialer(
     services: Services,
 ) -> DialerParts:
     config = settings.campaigns
-    clock = dialer_clock(settings)
-    prefix = redis_keys.prefix_for(settings.sandbox.instance)
+    clock = dialer_clock(config.clock_start)
+    prefix = settings.paths.redis_prefix
     campaigns = CampaignRepository(database.sessions, clock)
     facts = CampaignFacts(database.sessions, clock)
     reservation = config.ring_seconds + AMD_SECONDS + config.connect_seconds
@@ -76,7 +75,11 @@ def build_dialer(
     )
     lease = CampaignLease(redis, prefix, controller_id(settings), config.lease_seconds)
     steady = SteadyPrompts(prompts)
-    dialer = Dialer(settings, campaigns, facts, tracker, lease, steady, clock)
+    trunk = Trunk(
+        carrier=settings.asterisk.carrier_username,
+        caller_id=config.caller_id or settings.asterisk.hotline_did,
+    )
+    dialer = Dialer(config, trunk, campaigns, facts, tracker, lease, steady, clock)
     calls = DunningCalls(
         tree, steady, services, campaigns, facts, HandoffStore(redis, prefix), clock
     )

@@ -12,15 +12,15 @@ from decimal import Decimal
 
 import pytest
 
+from acd.dunning.config import CampaignSettings
 from acd.dunning.core.codec import spec_from
-from acd.dunning.dialer import Dialer, linkedid_for
+from acd.dunning.dialer import Dialer, Trunk, linkedid_for
 from acd.dunning.events import AttemptTracker
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.repository import CampaignRepository
 from crm_bridge.calls.records import CallRecord
 from crm_bridge.db import Database
 from crm_bridge.models import Customer, CustomerPhone, Policy
-from ivr_acd.settings import load_settings
 from wire import names
 from wire.events import Hangup, OriginateResponse, UserEvent
 
@@ -119,11 +119,12 @@ async def _people(database: Database) -> list[int]:
 
 
 def _dialer(database: Database, ami: FakeAmi, cdrs: FakeCdrs, clock: Clock) -> Dialer:
-    settings = load_settings(campaigns={"settle_seconds": 0, "recover_after": 60})
+    config = CampaignSettings(settle_seconds=0, recover_after=60)
+    trunk = Trunk(carrier="carrier", caller_id="4008001000")
     campaigns = CampaignRepository(database.sessions, clock)
     facts = CampaignFacts(database.sessions, clock)
     tracker = AttemptTracker(campaigns, facts, ami, cdrs, None, clock, settle_seconds=0)
-    return Dialer(settings, campaigns, facts, tracker, FakeLease(), FakePrompts(), clock)  # type: ignore[arg-type]
+    return Dialer(config, trunk, campaigns, facts, tracker, FakeLease(), FakePrompts(), clock)  # type: ignore[arg-type]
 
 
 async def test_claimed_before_the_dial_and_neither_lost_nor_repeated_over_a_restart(

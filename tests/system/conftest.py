@@ -19,9 +19,10 @@ import aiohttp
 import pytest
 
 from crm_bridge.calls.records import CallRecord
+from ivr_acd.asterisk_config import ProvisionedPhone
 from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import Settings, load_settings
-from ivr_acd_dev.sandbox import ProvisionedPhone, Sandbox
+from ivr_acd_dev.sandbox import Sandbox
 from ivr_acd_dev.simulator import Call, Phone, PhonePool
 from ivr_acd_dev.stack import BackgroundController, prepare_crm, settings_env
 from wire.ami import AmiClient

@@ -34,7 +34,6 @@ from ivr_acd.web.console.routes import ConsolePorts
 from ivr_acd.web.console.sources import AcdBoard, ScreenPops, ami_ivr_path
 from ivr_acd.web.console.view import WALLBOARD_ROLES
 from ivr_acd.web.core import Handler
-from wire import redis_keys
 from wire.ami import AmiClient
 
 log = logging.getLogger(__name__)
@@ -90,7 +89,7 @@ def console_ports(
 ) -> ConsolePorts:
     """The live stream's hub (its two tasks started with ``spawn``), the hourly volume and
     the end of wrap-up, for ``app[ivr_acd.web.console.routes.CONSOLE]``."""
-    prefix = redis_keys.prefix_for(settings.sandbox.instance)
+    prefix = settings.paths.redis_prefix
     pops = ScreenPops(
         acd.acd.live,
         live,

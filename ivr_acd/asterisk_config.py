@@ -1,0 +1,45 @@
+"""Asterisk's configuration for one instance: ``asterisk-config/`` and ``dialplans/`` rendered
+from the settings and the softphones the CRM provisions (``ivr-acd render-config``, live
+provisioning, and the dev sandbox alike)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from ivr_acd.render import render_tree
+from ivr_acd.settings import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = (PROJECT_ROOT / "asterisk-config", PROJECT_ROOT / "dialplans")
+
+
+class ProvisionedPhone(Protocol):
+    @property
+    def extension(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def sip_secret(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+
+
+def render_config(
+    settings: Settings, phones: Sequence[ProvisionedPhone], dest: Path | None = None
+) -> list[Path]:
+    """Render the templates for these settings and softphones into ``dest`` (by default the
+    folder Asterisk reads its configuration from); returns the files written."""
+    return render_tree(
+        TEMPLATES,
+        dest or settings.paths.asterisk_config,
+        settings=settings,
+        phones=phones,
+        all_agents="&".join(f"PJSIP/{p.extension}" for p in phones if p.role == "agent"),
+        agi_targets=settings.agi.all_targets(),
+        ami_secret=settings.secret(settings.asterisk.ami_secret, "ami_secret"),
+        carrier_password=settings.secret(settings.asterisk.carrier_password, "carrier_password"),
+        instance=settings.sandbox.instance,
+        paths=settings.paths.instance,
+    )

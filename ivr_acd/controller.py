@@ -61,6 +61,7 @@ from wire import names, redis_keys
 from wire.agi import FastAgiServer
 from wire.ami import AmiClient
 from wire.audiosocket import AudioSocketServer
+from wire.pump import EventPump
 
 log = logging.getLogger(__name__)
 
@@ -208,13 +209,9 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
                 services=_services(settings, database),
             ),
         )
-        controller.recorder.listeners.append(AcdEvents(acd.acd, ami).apply)
-        controller.recorder.listeners.append(controller.supervision.apply)
-        if controller.dunning is not None:
-            controller.recorder.listeners.append(controller.dunning.tracker.apply)
         stack.push_async_callback(ami.close)
         ami.start()
-        controller.spawn(controller.recorder.consume_events(), "ami-events")
+        controller.spawn(_event_pump(controller).run(), "ami-events")
         controller.spawn(
             controller.cdr_writer.run_replay(settings.controller.spool_replay_interval),
             "cdr-replay",
@@ -238,6 +235,18 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         stack.push_async_callback(controller.agi.drain, settings.controller.grace_period)
         stack.push_async_callback(controller.agi.stop_accepting)
         yield controller
+
+
+def _event_pump(controller: Controller) -> EventPump:
+    """AMI's events, in order, to call tracking, then the ACD, supervision and the dialer;
+    each (re)connect as one resync for all of them."""
+    pump = EventPump(controller.ami)
+    pump.subscribe(controller.recorder.apply)
+    pump.subscribe(AcdEvents(controller.acd.acd).apply)
+    pump.subscribe(controller.supervision.apply)
+    if controller.dunning is not None:
+        pump.subscribe(controller.dunning.tracker.apply)
+    return pump
 
 
 async def _speech(settings: Settings, stack: contextlib.AsyncExitStack) -> dict[str, SpeechInput]:

@@ -43,7 +43,8 @@ from acd.dunning.prompts import SteadyPrompts
 from acd.dunning.repository import CampaignRepository, NewAttempt, StoredCampaign
 from ivr_acd.settings import Settings
 from wire import names
-from wire.ami import AmiError
+from wire.commands import CallerId, Originate
+from wire.errors import AmiError
 
 log = logging.getLogger(__name__)
 
@@ -294,19 +295,15 @@ class Dialer:
         ast = self.settings.asterisk
         caller_id = self.config.caller_id or ast.hotline_did
         try:
-            variables = await self._variables(stored, tracked, target)
-            await self.tracker.ami.action(
-                "Originate",
-                Channel=f"PJSIP/{target.number}@{ast.carrier_username}",
-                Context=names.CTX_DUNNING,
-                Exten="s",
-                Priority="1",
-                Timeout=str(self.config.ring_seconds * 1000),
-                CallerID=f'"{caller_id}" <{caller_id}>',
-                ChannelId=tracked.linkedid,
-                Variable=",".join(f"{k}={v}" for k, v in variables.items()),
-                Async="true",
+            originate = Originate(
+                channel=f"PJSIP/{target.number}@{ast.carrier_username}",
+                context=names.CTX_DUNNING,
+                timeout_ms=self.config.ring_seconds * 1000,
+                caller_id=CallerId(caller_id, caller_id),
+                channel_id=tracked.linkedid,
+                variables=await self._variables(stored, tracked, target),
             )
+            await self.tracker.ami.send(originate)
         except (AmiError, OSError) as exc:
             self.tracker.calls.pop(tracked.linkedid, None)
             await self.tracker.finish(tracked, Finish(Disposition.FAILED, f"originate: {exc}"))

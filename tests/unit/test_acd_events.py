@@ -1,5 +1,6 @@
 """Which channel is an agent's softphone; what the ACD learns from a reconnect's resync; the
-ACD's calls to Asterisk (a delivery, a callback) as the fields they cross the wire with."""
+ACD's calls to Asterisk (a delivery, a callback) as the fields they cross the wire with; what
+acd-enqueue asks of the caller's channel."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from acd.agi import AmiDelivery
+from acd.agi import AcdCalls, AmiDelivery
 from acd.core.model import WaitingCall
 from acd.events import AcdEvents, endpoint_of
+from acd.service import Joined
+from ivr_acd.settings import AcdSettings
 from tests.fake_ami import FakeAmi
 from wire import names
 from wire.events import Resync
@@ -111,3 +114,72 @@ async def test_a_caller_number_with_a_line_break_is_refused_not_sent() -> None:
     ami = FakeAmi()
     assert not await AmiDelivery(ami).deliver(_call(callback=True, caller_number="1\r\n2"), "8001")
     assert ami.commands == []
+
+
+@dataclass
+class AgiRecorder:
+    """The caller's channel in acd-enqueue, as the dialplan starts the route: linkedid, the agent
+    just rung and DIALSTATUS as arguments. Records what the route asks Asterisk."""
+
+    headers: dict[str, str]
+    read: list[str] = field(default_factory=list)
+    written: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def uniqueid(self) -> str:
+        return self.headers["agi_uniqueid"]
+
+    @property
+    def channel(self) -> str:
+        return self.headers["agi_channel"]
+
+    @property
+    def caller_number(self) -> str:
+        return self.headers["agi_callerid"]
+
+    def arg(self, n: int) -> str:
+        return self.headers.get(f"agi_arg_{n}", "")
+
+    async def get_variable(self, name: str) -> str | None:
+        self.read.append(name)
+        return None
+
+    async def set_variable(self, name: str, value: str) -> None:
+        self.written[name] = value
+
+    async def set_variables(self, variables: dict[str, str]) -> None:
+        self.written.update(variables)
+
+
+@dataclass
+class JoiningAcd:
+    joined: list[WaitingCall] = field(default_factory=list)
+
+    async def join(self, call: WaitingCall, *, rang: str = "", dial_status: str = "") -> Joined:
+        self.joined.append(call)
+        return Joined("8001", "first-choice", 0, 0.0, False, call)
+
+
+class NoCustomers:
+    async def by_phone(self, number: str) -> None:
+        return None
+
+
+async def test_enqueue_takes_the_linkedid_from_the_dialplan_not_another_round_trip() -> None:
+    channel = AgiRecorder(
+        {
+            "agi_uniqueid": "1764000000.7",  # a later leg: not the call's linkedid
+            "agi_channel": "PJSIP/carrier-00000007",
+            "agi_callerid": "13800138000",
+            "agi_arg_1": "1764000000.5",
+            "agi_arg_2": "",
+            "agi_arg_3": "",
+        }
+    )
+    acd = JoiningAcd()
+    calls = AcdCalls(acd, NoCustomers(), None, AcdSettings())  # type: ignore[arg-type]
+    await calls.enqueue(channel)  # type: ignore[arg-type]
+    assert [call.call_id for call in acd.joined] == ["1764000000.5"]
+    assert "CHANNEL(linkedid)" not in channel.read
+    assert channel.read == [names.VAR_HANDOFF, names.VAR_SKILLS]  # the hand-off, nothing else
+    assert channel.written[names.VAR_ACD_NEXT] == names.ACD_DELIVER

@@ -20,7 +20,8 @@ from ivr.handoff import Handoff
 from ivr.prompts import PromptStore
 from wire import names
 from wire.agi import AgiChannel
-from wire.ami import AmiClient, AmiError
+from wire.commands import CallControl, CallerId, Originate, Redirect, set_vars
+from wire.errors import AmiError
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ class AmiDelivery:
     """Ring the reserved agent for a caller waiting in music on hold: set the routing facts on
     the caller's channel and Redirect it to ``acd-deliver``."""
 
-    def __init__(self, ami: AmiClient) -> None:
+    def __init__(self, ami: CallControl) -> None:
         self._ami = ami
 
     async def deliver(self, call: WaitingCall, extension: str, step: str = "") -> bool:
@@ -175,15 +176,9 @@ class AmiDelivery:
             **cdr_routing_vars(call, step, time.time()),
         }
         try:
-            for name, value in variables.items():
-                await self._ami.action("Setvar", Channel=call.channel, Variable=name, Value=value)
-            await self._ami.action(
-                "Redirect",
-                Channel=call.channel,
-                Context=names.CTX_ACD_DELIVER,
-                Exten="s",
-                Priority="1",
-            )
+            for setvar in set_vars(call.channel, variables):
+                await self._ami.send(setvar)
+            await self._ami.send(Redirect(call.channel, names.CTX_ACD_DELIVER))
         except AmiError as exc:
             log.info("call=%s redirect to agent %s failed: %s", call.call_id, extension, exc)
             return False
@@ -199,17 +194,15 @@ class AmiDelivery:
         }
         name = call.customer_name or call.caller_number
         try:
-            await self._ami.action(
-                "Originate",
-                Channel=f"Local/s@{names.CTX_CALLBACK_RING}",
-                Context=names.CTX_CALLBACK_CUSTOMER,
-                Exten="s",
-                Priority="1",
-                CallerID=f'"{name}" <{call.caller_number}>',
-                ChannelId=call.call_id + names.CALLBACK_SUFFIX,
-                OtherChannelId=call.call_id + names.CALLBACK_SUFFIX + "2",
-                Variable=",".join(f"{k}={v}" for k, v in variables.items()),
-                Async="true",
+            await self._ami.send(
+                Originate(
+                    channel=f"Local/s@{names.CTX_CALLBACK_RING}",
+                    context=names.CTX_CALLBACK_CUSTOMER,
+                    caller_id=CallerId(name, call.caller_number),
+                    channel_id=call.call_id + names.CALLBACK_SUFFIX,
+                    other_channel_id=call.call_id + names.CALLBACK_SUFFIX + "2",
+                    variables=variables,
+                )
             )
         except AmiError as exc:
             log.warning("call=%s callback to agent %s failed: %s", call.call_id, extension, exc)

@@ -1,5 +1,6 @@
-"""AMI events the ACD reacts to, in the order they arrive: an agent's phone stopped ringing
-(answered, no answer, cancelled), an agent hung up, a waiting caller hung up."""
+"""AMI events the ACD reacts to, in the order they arrive: what Asterisk has live after a
+(re)connect, an agent's phone stopped ringing (answered, no answer, cancelled), an agent hung up,
+a waiting caller hung up."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import re
 
 from acd.service import Acd
 from wire import names
-from wire.ami import AmiClient, AmiError
-from wire.events import AmiConnected, AmiEvent, DialEnd, Hangup
+from wire.events import AmiEvent, DialEnd, Hangup, Resync
+from wire.replies import ChannelRow, linkedids
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +29,19 @@ def call_of(linkedid: str) -> str:
 
 
 class AcdEvents:
-    def __init__(self, acd: Acd, ami: AmiClient) -> None:
+    def __init__(self, acd: Acd) -> None:
         self.acd = acd
-        self.ami = ami
 
     def is_agent(self, endpoint: str) -> bool:
         return endpoint in self.acd.dispatcher.index.profiles
 
-    async def resync(self) -> None:
-        try:
-            channels = await self.ami.action_list("CoreShowChannels")
-        except AmiError as exc:
-            log.warning("ACD resync failed: %s", exc)
-            return
-        endpoints = {endpoint_of(c.get("Channel", "")) for c in channels}
-        calls = {c.get("Linkedid", "") for c in channels}
-        await self.acd.resync(endpoints - {""}, calls)
+    async def resync(self, channels: tuple[ChannelRow, ...]) -> None:
+        endpoints = {endpoint_of(row.channel) for row in channels}
+        await self.acd.resync(endpoints - {""}, linkedids(channels))
 
     async def apply(self, event: AmiEvent) -> None:
-        if isinstance(event, AmiConnected):
-            await self.resync()
+        if isinstance(event, Resync):
+            await self.resync(event.rows)
         elif isinstance(event, DialEnd):
             agent = endpoint_of(event.dest_channel)
             if agent and self.is_agent(agent):

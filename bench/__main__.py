@@ -6,12 +6,13 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bench import acd_peer, agi_load, agi_sessions, dialer, ivr_peer, routing
+from bench import acd_peer, agi_load, agi_sessions, ami_resync, dialer, ivr_peer, routing
 
 BENCHMARKS: dict[str, Callable[[bool], Awaitable[None]]] = {
     "acd_peer": acd_peer.main,
     "agi_sessions": lambda _quick: agi_sessions.main(),
     "agi_load": agi_load.main,
+    "ami_resync": ami_resync.main,
     "dialer": dialer.main,
     "ivr_peer": ivr_peer.main,
     "routing": routing.main,

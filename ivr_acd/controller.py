@@ -60,6 +60,7 @@ from wire import names
 from wire.agi import FastAgiServer
 from wire.ami import AmiClient
 from wire.audiosocket import AudioSocketServer
+from wire.pump import EventPump
 
 log = logging.getLogger(__name__)
 
@@ -200,13 +201,9 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
                 services=_services(settings, database),
             ),
         )
-        controller.recorder.listeners.append(AcdEvents(acd.acd, ami).apply)
-        controller.recorder.listeners.append(controller.supervision.apply)
-        if controller.dunning is not None:
-            controller.recorder.listeners.append(controller.dunning.tracker.apply)
         stack.push_async_callback(ami.close)
         ami.start()
-        controller.spawn(controller.recorder.consume_events(), "ami-events")
+        controller.spawn(_event_pump(controller).run(), "ami-events")
         controller.spawn(
             controller.cdr_writer.run_replay(settings.controller.spool_replay_interval),
             "cdr-replay",
@@ -249,6 +246,18 @@ def _recorder(
         cursor_file=settings.paths.journal_cursor,
         settle_seconds=settings.controller.cdr_settle,
     )
+
+
+def _event_pump(controller: Controller) -> EventPump:
+    """AMI's events, in order, to call tracking, then the ACD, supervision and the dialer;
+    each (re)connect as one resync for all of them."""
+    pump = EventPump(controller.ami)
+    pump.subscribe(controller.recorder.apply)
+    pump.subscribe(AcdEvents(controller.acd.acd).apply)
+    pump.subscribe(controller.supervision.apply)
+    if controller.dunning is not None:
+        pump.subscribe(controller.dunning.tracker.apply)
+    return pump
 
 
 async def _speech(settings: Settings, stack: contextlib.AsyncExitStack) -> dict[str, SpeechInput]:

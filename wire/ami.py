@@ -1,5 +1,7 @@
 """AMI adapter over panoramisk. Domain code never sees panoramisk: it gets typed events from one
-ordered queue and calls :meth:`AmiClient.action`, which waits for the login to complete.
+ordered queue (``wire.pump`` fans them out) and sends typed commands (``wire.commands``) through
+:meth:`AmiClient.send`, which waits for the login to complete; replies come back typed
+(``wire.replies``).
 
 panoramisk reconnects by itself after Asterisk restarts; on every new connection we put an
 :class:`AmiConnected` event in the queue, ahead of that connection's events, so the consumer
@@ -15,19 +17,16 @@ from typing import Any
 
 from panoramisk import Manager
 
+from wire.commands import CliCommand, Command, GetVar, checked
+from wire.errors import AmiError
 from wire.events import AmiConnected, AmiDisconnected, AmiEvent, parse_event
+from wire.replies import ChannelRow, channel_rows
+
+__all__ = ["EVENT_CLASSES", "AmiClient", "AmiError", "Headers"]
 
 log = logging.getLogger(__name__)
 
 Headers = Mapping[str, str]
-
-
-class AmiError(Exception):
-    """An AMI action failed or AMI is unreachable. ``code`` is stable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
 
 
 def _headers(message: Any) -> dict[str, str]:
@@ -95,6 +94,18 @@ class AmiClient:
             manager.connection_lost = _ignore  # no reconnect after an intended close
             manager.close()
 
+    # ---- typed commands and replies (wire.commands.CallControl) ----------------------------
+    async def send(self, command: Command) -> None:
+        await self.action(command.action, **command.fields())
+
+    async def get_var(self, command: GetVar) -> str:
+        """The variable's value ("" when it is not set)."""
+        return (await self.action(command.action, **command.fields())).get("Value", "")
+
+    async def channels(self) -> tuple[ChannelRow, ...]:
+        """Every live channel: one ``CoreShowChannels``."""
+        return channel_rows(await self.action_list("CoreShowChannels"))
+
     # ---- actions -------------------------------------------------------------------------
     async def action(self, name: str, **fields: str) -> Headers:
         response = await self._send(name, fields, as_list=False)
@@ -114,18 +125,20 @@ class AmiClient:
 
     async def command(self, cli: str) -> str:
         """Run an Asterisk CLI command and return its output."""
-        response = await self._send("Command", {"Command": cli}, as_list=False)
+        command = CliCommand(cli)
+        response = await self._send(command.action, command.fields(), as_list=False)
         output = getattr(response, "output", None)
         if isinstance(output, list):
             return "\n".join(str(line) for line in output)
         return str(_headers(response).get("Output", ""))
 
     async def _send(self, name: str, fields: Mapping[str, str], *, as_list: bool) -> Any:
+        action = checked({"Action": name, **fields})  # no header smuggled in, whoever built it
         await self.wait_ready(self._action_timeout)
         manager = self._manager
         if manager is None:
             raise AmiError("ami-closed", "the AMI client is closed")
-        future = manager.send_action({"Action": name, **fields}, as_list=as_list)
+        future = manager.send_action(action, as_list=as_list)
         try:
             return await asyncio.wait_for(future, self._action_timeout)
         except TimeoutError as exc:

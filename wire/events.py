@@ -1,5 +1,6 @@
 """Typed AMI events. :func:`parse_event` is the one place AMI headers are read; every other
-module sees frozen dataclasses. Unknown events are logged at debug level and ignored."""
+module sees frozen dataclasses. Unknown events are logged at debug level and ignored; the user
+events our dialplan sends (``wire.names.USEREVENT_*``) have typed payloads of their own."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from wire import names
+from wire.replies import ChannelRow
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +23,15 @@ class AmiConnected:
 @dataclass(frozen=True)
 class AmiDisconnected:
     reason: str
+
+
+@dataclass(frozen=True)
+class Resync:
+    """What Asterisk has live right after a (re)connect: one ``CoreShowChannels``, delivered by
+    the event pump (``wire.pump``) in place of :class:`AmiConnected`, ahead of that
+    connection's events."""
+
+    rows: tuple[ChannelRow, ...]
 
 
 @dataclass(frozen=True)
@@ -109,6 +122,35 @@ class UserEvent:
 
 
 @dataclass(frozen=True)
+class SpyAnswered:
+    """The supervisor answered their spy leg (``uniqueid``) of session ``spy_id``."""
+
+    uniqueid: str
+    linkedid: str
+    spy_id: int | None
+
+
+@dataclass(frozen=True)
+class SpyEnded:
+    """ChanSpy returned on a spy leg: the spied call ended."""
+
+    uniqueid: str
+    linkedid: str
+    spy_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class DunningAmd:
+    """AMD's verdict on a dunning call: ``status`` MACHINE / HUMAN / NOTSURE, and why."""
+
+    linkedid: str
+    attempt: str
+    status: str
+    cause: str
+
+
+@dataclass(frozen=True)
 class DtmfEnd:
     """A key on a channel ended (class ``dtmf``); ``received``: keyed by the channel's phone,
     not sent to it."""
@@ -134,6 +176,7 @@ class OriginateResponse:
 AmiEvent = (
     AmiConnected
     | AmiDisconnected
+    | Resync
     | FullyBooted
     | Newchannel
     | Hangup
@@ -142,6 +185,9 @@ AmiEvent = (
     | CdrRecord
     | CelEvent
     | UserEvent
+    | SpyAnswered
+    | SpyEnded
+    | DunningAmd
     | DtmfEnd
     | OriginateResponse
 )
@@ -240,10 +286,52 @@ def _cel(h: Mapping[str, str]) -> CelEvent:
     )
 
 
-def _user_event(h: Mapping[str, str]) -> UserEvent:
+def _optional_int(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+def _spy_answered(h: Mapping[str, str]) -> SpyAnswered:
+    return SpyAnswered(
+        uniqueid=h.get("Uniqueid", ""),
+        linkedid=h.get("Linkedid", ""),
+        spy_id=_optional_int(h.get(names.USEREVENT_HEADER_SPY_ID, "")),
+    )
+
+
+def _spy_ended(h: Mapping[str, str]) -> SpyEnded:
+    return SpyEnded(
+        uniqueid=h.get("Uniqueid", ""),
+        linkedid=h.get("Linkedid", ""),
+        spy_id=_optional_int(h.get(names.USEREVENT_HEADER_SPY_ID, "")),
+        reason=h.get(names.USEREVENT_HEADER_REASON, ""),
+    )
+
+
+def _dunning_amd(h: Mapping[str, str]) -> DunningAmd:
+    return DunningAmd(
+        linkedid=h.get("Linkedid", ""),
+        attempt=h.get(names.USEREVENT_HEADER_ATTEMPT, ""),
+        status=h.get(names.USEREVENT_HEADER_STATUS, ""),
+        cause=h.get(names.USEREVENT_HEADER_CAUSE, ""),
+    )
+
+
+_USER_EVENTS: dict[str, Callable[[Mapping[str, str]], AmiEvent]] = {
+    names.USEREVENT_SPY_ANSWERED: _spy_answered,
+    names.USEREVENT_SPY_ENDED: _spy_ended,
+    names.USEREVENT_DUNNING_AMD: _dunning_amd,
+}
+
+
+def _user_event(h: Mapping[str, str]) -> AmiEvent:
+    """Our dialplan's user events typed; any other one as a plain :class:`UserEvent`."""
+    name = h.get("UserEvent", "")
+    typed = _USER_EVENTS.get(name)
+    if typed is not None:
+        return typed(h)
     skip = {"Event", "UserEvent", "Privilege", "Timestamp", "Linkedid"}
     return UserEvent(
-        name=h.get("UserEvent", ""),
+        name=name,
         linkedid=h.get("Linkedid", ""),
         fields={k: v for k, v in h.items() if k not in skip},
     )

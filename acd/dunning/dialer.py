@@ -44,7 +44,8 @@ from acd.dunning.prompts import SteadyPrompts
 from acd.dunning.repository import CampaignRepository, NewAttempt, StoredCampaign
 from crm_bridge.vocab import CampaignMode, Disposition
 from wire import names
-from wire.ami import AmiError
+from wire.commands import CallerId, Originate
+from wire.errors import AmiError
 
 log = logging.getLogger(__name__)
 
@@ -302,19 +303,15 @@ class Dialer:
     async def _originate(self, stored: StoredCampaign, tracked: Tracked, target: Target) -> None:
         caller_id = self.trunk.caller_id
         try:
-            variables = await self._variables(stored, tracked, target)
-            await self.tracker.ami.action(
-                "Originate",
-                Channel=f"PJSIP/{target.number}@{self.trunk.carrier}",
-                Context=names.CTX_DUNNING,
-                Exten="s",
-                Priority="1",
-                Timeout=str(self.config.ring_seconds * 1000),
-                CallerID=f'"{caller_id}" <{caller_id}>',
-                ChannelId=tracked.linkedid,
-                Variable=",".join(f"{k}={v}" for k, v in variables.items()),
-                Async="true",
+            originate = Originate(
+                channel=f"PJSIP/{target.number}@{self.trunk.carrier}",
+                context=names.CTX_DUNNING,
+                timeout_ms=self.config.ring_seconds * 1000,
+                caller_id=CallerId(caller_id, caller_id),
+                channel_id=tracked.linkedid,
+                variables=await self._variables(stored, tracked, target),
             )
+            await self.tracker.ami.send(originate)
         except (AmiError, OSError) as exc:
             self.tracker.calls.pop(tracked.linkedid, None)
             await self.tracker.finish(tracked, Finish(Disposition.FAILED, f"originate: {exc}"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -23,27 +23,22 @@ from acd.dunning.repository import CampaignRepository, StoredAttempt
 from acd.events import endpoint_of
 from crm_bridge.calls.records import CallRecord
 from crm_bridge.vocab import CampaignMode, Disposition
-from wire import names
-from wire.ami import AmiError
+from wire.commands import CallControl
+from wire.errors import AmiError
 from wire.events import (
-    AmiConnected,
     AmiEvent,
     DialEnd,
+    DunningAmd,
     Hangup,
     OriginateResponse,
-    UserEvent,
+    Resync,
 )
+from wire.replies import linkedids
 
 log = logging.getLogger(__name__)
 
-Headers = Mapping[str, str]
 OUTCOMES_KEPT = 600  # per campaign, for the progressive abandon-rate control
 CDR_TRIES = 5  # settle periods to wait for a call's CDR
-
-
-class Ami(Protocol):
-    async def action(self, name: str, **fields: str) -> Headers: ...
-    async def action_list(self, name: str, **fields: str) -> list[Headers]: ...
 
 
 class Cdrs(Protocol):
@@ -69,7 +64,7 @@ class Tracked:
 class AttemptTracker:
     campaigns: CampaignRepository
     facts: CampaignFacts
-    ami: Ami
+    ami: CallControl
     cdrs: Cdrs
     agents: CollectionsAgents | None
     clock: Callable[[], datetime]
@@ -88,8 +83,8 @@ class AttemptTracker:
 
     # ---- AMI events, in order ------------------------------------------------------------
     async def apply(self, event: AmiEvent) -> None:
-        if isinstance(event, AmiConnected):
-            self.spawn(self.resync(), "dialer-resync")
+        if isinstance(event, Resync):
+            self.forget_ended(linkedids(event.rows))
             return
         found = self._attempt_event(event)
         if found is None:
@@ -103,11 +98,9 @@ class AttemptTracker:
             happened: am.AttemptEvent = (
                 am.Answered() if event.success else am.OriginateFailed(event.reason)
             )
-        elif isinstance(event, UserEvent) and event.name == names.USEREVENT_DUNNING_AMD:
+        elif isinstance(event, DunningAmd):
             tracked = self.calls.get(event.linkedid)
-            status = event.fields.get(names.USEREVENT_HEADER_STATUS, "")
-            cause = event.fields.get(names.USEREVENT_HEADER_CAUSE, "")
-            happened = am.AmdVerdict(status, cause)
+            happened = am.AmdVerdict(event.status, event.cause)
         elif isinstance(event, DialEnd):
             tracked = self.calls.get(event.linkedid)
             happened = am.AgentDialEnded(endpoint_of(event.dest_channel), event.dial_status)
@@ -246,11 +239,10 @@ class AttemptTracker:
     # ---- what a (re)started controller finds ---------------------------------------------
     async def live_linkedids(self) -> set[str] | None:
         try:
-            channels = await self.ami.action_list("CoreShowChannels")
+            return linkedids(await self.ami.channels())
         except AmiError as exc:
             log.warning("dialer: live channels unknown (%s)", exc)
             return None
-        return {c.get("Linkedid", "") for c in channels} - {""}
 
     async def recover(self, campaign_id: str, mode: CampaignMode, recover_after: float) -> bool:
         """Resolve the campaign's attempts left in progress that nobody here follows; True
@@ -314,11 +306,15 @@ class AttemptTracker:
         return True
 
     async def resync(self) -> None:
-        """After an AMI (re)connect: a call that ended while we were away is no longer
-        followed; the dialer's next step resolves its attempt (``recover``) from its CDR."""
+        """A call that seems stuck: ask Asterisk what is live (see :meth:`forget_ended`)."""
         alive = await self.live_linkedids()
-        if alive is None:
-            return
+        if alive is not None:
+            self.forget_ended(alive)
+
+    def forget_ended(self, alive: set[str]) -> None:
+        """After an AMI (re)connect (``alive``: the calls Asterisk has): a call that ended
+        while we were away is no longer followed; the dialer's next step resolves its attempt
+        (``recover``) from its CDR."""
         for tracked in list(self.calls.values()):
             if tracked.linkedid not in alive:
                 log.warning("call=%s ended while AMI was away", tracked.linkedid)

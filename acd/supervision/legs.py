@@ -8,23 +8,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from acd.supervision.repository import StoredSpySession
 from acd.supervision.rules import SpyRefused, chanspy_options
 from crm_bridge.vocab import SpyMode
 from wire import names
-from wire.ami import AmiError
+from wire.commands import (
+    CallControl,
+    CallerId,
+    GetVar,
+    HangupChannel,
+    Originate,
+    Redirect,
+    set_vars,
+)
+from wire.errors import AmiError
+from wire.replies import ChannelRow
 
 log = logging.getLogger(__name__)
 
-Headers = Mapping[str, str]
 NOT_REACHABLE = frozenset({"UNAVAILABLE", "INVALID", ""})
-
-
-class Ami(Protocol):
-    async def action(self, name: str, **fields: str) -> Headers: ...
-    async def action_list(self, name: str, **fields: str) -> list[Headers]: ...
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class SpyPlan:
 
 
 class SpyLegs:
-    def __init__(self, ami: Ami, ring_seconds: int) -> None:
+    def __init__(self, ami: CallControl, ring_seconds: int) -> None:
         self.ami = ami
         self.ring_seconds = ring_seconds
 
@@ -53,19 +56,16 @@ class SpyLegs:
         """Ring the supervisor's phone; once answered it enters ``supervise`` (``s``)."""
         session = plan.session
         agent = session.agent_extension
-        variables = ",".join(f"{k}={v}" for k, v in plan.variables().items())
         try:
-            await self.ami.action(
-                "Originate",
-                Channel=f"PJSIP/{session.supervisor_extension}",
-                Context=names.CTX_SUPERVISE,
-                Exten="s",
-                Priority="1",
-                Timeout=str(self.ring_seconds * 1000),
-                CallerID=f'"{session.mode} {agent}" <{agent}>',
-                ChannelId=channel_id,
-                Variable=variables,
-                Async="true",
+            await self.ami.send(
+                Originate(
+                    channel=f"PJSIP/{session.supervisor_extension}",
+                    context=names.CTX_SUPERVISE,
+                    timeout_ms=self.ring_seconds * 1000,
+                    caller_id=CallerId(f"{session.mode} {agent}", agent),
+                    channel_id=channel_id,
+                    variables=plan.variables(),
+                )
             )
         except AmiError as exc:
             raise SpyRefused("asterisk-unavailable", f"the supervisor's phone: {exc}") from exc
@@ -81,40 +81,35 @@ class SpyLegs:
         if not in_chanspy:
             return
         try:
-            await self.ami.action(
-                "Redirect",
-                Channel=channel,
-                Context=names.CTX_SUPERVISE,
-                Exten=names.EXTEN_SPY,
-                Priority="1",
-            )
+            await self.ami.send(Redirect(channel, names.CTX_SUPERVISE, names.EXTEN_SPY))
         except AmiError as exc:
             raise SpyRefused("asterisk-unavailable", f"mode not switched: {exc}") from exc
 
     async def set_variables(self, channel: str, variables: Mapping[str, str]) -> None:
         try:
-            for name, value in variables.items():
-                await self.ami.action("Setvar", Channel=channel, Variable=name, Value=value)
+            for setvar in set_vars(channel, variables):
+                await self.ami.send(setvar)
         except AmiError as exc:
             log.info("spy leg %s: variables not set: %s", channel, exc)
 
     async def hangup(self, channel: str) -> None:
         try:
-            await self.ami.action("Hangup", Channel=channel, Cause="16")
+            await self.ami.send(HangupChannel(channel))
         except AmiError as exc:  # gone already: what we wanted
             log.info("spy leg %s: hang-up: %s", channel, exc)
 
-    async def channels(self) -> list[Headers]:
+    async def channels(self) -> tuple[ChannelRow, ...]:
+        """What Asterisk has live now (a look-up of its own, for a request)."""
         try:
-            return await self.ami.action_list("CoreShowChannels")
+            return await self.ami.channels()
         except AmiError as exc:
             raise SpyRefused("asterisk-unavailable", f"live calls unknown: {exc}") from exc
 
     async def check_reachable(self, extension: str) -> None:
         """The supervisor's softphone is registered (else Originate would fail unseen)."""
         try:
-            answer = await self.ami.action("Getvar", Variable=f"DEVICE_STATE(PJSIP/{extension})")
+            state = await self.ami.get_var(GetVar(f"DEVICE_STATE(PJSIP/{extension})"))
         except AmiError as exc:
             raise SpyRefused("asterisk-unavailable", f"phone state unknown: {exc}") from exc
-        if answer.get("Value", "") in NOT_REACHABLE:
+        if state in NOT_REACHABLE:
             raise SpyRefused("supervisor-unavailable", f"phone {extension} is not registered")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from crm_bridge.vocab import Role, SpyMode
+from wire.replies import ChannelRow
 
 # ChanSpy's options every session has: q = no beep nor channel name; d = keys switch mode
 # (4 listen, 5 whisper, 6 barge); E = end when the agent's channel hangs up; S = end when
@@ -113,32 +114,26 @@ def check_supervisor(supervisor: Person | None, extension: str, agent: Person) -
     return supervisor
 
 
-def agent_legs(
-    channels: Iterable[Mapping[str, str]], endpoint_of: Mapping[str, str]
-) -> list[AgentLeg]:
+def agent_legs(channels: Iterable[ChannelRow], endpoint_of: Mapping[str, str]) -> list[AgentLeg]:
     """Every talking PJSIP leg (up and bridged) that is not the call's first leg, from
     ``CoreShowChannels``; ``endpoint_of`` maps channel names to endpoints (people only)."""
     rows = list(channels)
-    customers = {
-        row.get("Linkedid", ""): row.get("CallerIDNum", "")
-        for row in rows
-        if row.get("Uniqueid") == row.get("Linkedid")
-    }
+    customers = {row.linkedid: row.caller_number for row in rows if row.first_leg}
     legs: list[AgentLeg] = []
     for row in rows:
-        name = row.get("Channel", "")
-        extension = endpoint_of.get(name)
-        if extension is None or row.get("Uniqueid") == row.get("Linkedid"):
+        extension = endpoint_of.get(row.channel)
+        if extension is None or row.first_leg or not (row.up and row.bridged):
             continue
-        if row.get("ChannelStateDesc") != "Up" or not row.get("BridgeId"):
-            continue
-        linkedid = row.get("Linkedid", "")
-        customer = customers.get(linkedid, "")
+        customer = customers.get(row.linkedid, "")
         if customer in UNKNOWN:
-            customer = row.get("ConnectedLineNum", "")
-        legs.append(AgentLeg(linkedid, name, extension, None if customer in UNKNOWN else customer))
+            customer = row.connected_number
+        legs.append(
+            AgentLeg(
+                row.linkedid, row.channel, extension, None if customer in UNKNOWN else customer
+            )
+        )
     return legs
 
 
-def call_known(channels: Iterable[Mapping[str, str]], linkedid: str) -> bool:
-    return any(row.get("Linkedid") == linkedid for row in channels)
+def call_known(channels: Iterable[ChannelRow], linkedid: str) -> bool:
+    return any(row.linkedid == linkedid for row in channels)

@@ -20,12 +20,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Final, Protocol
 
 from acd.events import endpoint_of
-from acd.supervision.legs import Ami, SpyLegs, SpyPlan
+from acd.supervision.legs import SpyLegs, SpyPlan
 from acd.supervision.repository import NewSpySession, SpyRepository, StoredSpySession
 from acd.supervision.rules import (
     AgentLeg,
@@ -46,18 +46,20 @@ from crm_bridge.errors import SpySessionEndedError, SpySessionNotFoundError
 from crm_bridge.sqltypes import utc_now
 from crm_bridge.vocab import Role, SpyChangeSource, SpyEndReason, SpyMode, SpyOrigin
 from wire import names
+from wire.commands import CallControl
 from wire.events import (
-    AmiConnected,
     AmiEvent,
     DtmfEnd,
     Hangup,
     OriginateResponse,
-    UserEvent,
+    Resync,
+    SpyAnswered,
+    SpyEnded,
 )
+from wire.replies import ChannelRow
 
 log = logging.getLogger(__name__)
 
-Headers = Mapping[str, str]
 SWEEP_MARGIN: Final = timedelta(seconds=15)
 
 
@@ -70,7 +72,7 @@ class People(Protocol):
 class Supervision:
     def __init__(
         self,
-        ami: Ami,
+        ami: CallControl,
         people: People,
         spies: SpyRepository,
         *,
@@ -142,11 +144,7 @@ class Supervision:
         caller = await self._person(supervisor)
         requester = Requester(caller.role, caller.extension, caller.team, caller.extension)
         channels = await self.legs.channels()
-        calls = {
-            row.get("Linkedid", "")
-            for row in channels
-            if endpoint_of(row.get("Channel", "")) == agent
-        }
+        calls = {row.linkedid for row in channels if endpoint_of(row.channel) == agent}
         leg = await self._agent_leg(channels, calls, agent)
         if leg is None:
             raise SpyRefused("call-has-no-agent", f"agent {agent} is not on a call")
@@ -160,10 +158,10 @@ class Supervision:
 
     # ---- Asterisk's events (in order, from the controller's one consumer) ----------------
     async def apply(self, event: AmiEvent) -> None:
-        if isinstance(event, AmiConnected):
-            await self.sweep()
-        elif isinstance(event, UserEvent):
-            await self._user_event(event)
+        if isinstance(event, Resync):
+            await self.sweep(event.rows)
+        elif isinstance(event, SpyAnswered | SpyEnded):
+            await self._spy_event(event)
         elif isinstance(event, DtmfEnd):
             await self._key(event)
         elif isinstance(event, Hangup) and event.uniqueid in self.owned:
@@ -173,14 +171,17 @@ class Supervision:
             if spy_id is not None:
                 await self._finish(spy_id, SpyEndReason.NOT_ANSWERED, f"reason {event.reason}")
 
-    async def sweep(self) -> int:
+    async def sweep(self, channels: Iterable[ChannelRow] | None = None) -> int:
         """End open sessions whose supervisor leg Asterisk no longer has (their end was missed:
-        a controller restarted, AMI dropped). Returns how many were ended."""
-        try:
-            live = {row.get("Uniqueid", "") for row in await self.legs.channels()}
-        except SpyRefused as exc:
-            log.warning("spy sweep skipped: %s", exc)
-            return 0
+        a controller restarted, AMI dropped). ``channels``: what Asterisk has live (after a
+        reconnect, the resync's); asked for when not given. Returns how many were ended."""
+        if channels is None:
+            try:
+                channels = await self.legs.channels()
+            except SpyRefused as exc:
+                log.warning("spy sweep skipped: %s", exc)
+                return 0
+        live = {row.uniqueid for row in channels}
         settled = self.now() - timedelta(seconds=self.ring_seconds) - SWEEP_MARGIN
         ended = 0
         for stored in await self.spies.open_sessions():
@@ -200,15 +201,14 @@ class Supervision:
             except Exception:
                 log.exception("spy sweep failed; retrying in %.0f s", interval)
 
-    async def _user_event(self, event: UserEvent) -> None:
-        uniqueid = event.fields.get("Uniqueid", "")
-        spy_id = self.owned.get(uniqueid)
-        if spy_id is None or event.fields.get(names.USEREVENT_HEADER_SPY_ID) != str(spy_id):
+    async def _spy_event(self, event: SpyAnswered | SpyEnded) -> None:
+        spy_id = self.owned.get(event.uniqueid)
+        if spy_id is None or event.spy_id != spy_id:
             return
-        if event.name == names.USEREVENT_SPY_ANSWERED:
+        if isinstance(event, SpyAnswered):
             if await self.spies.answered(spy_id):
                 _log(await self._get(spy_id), "the supervisor answered")
-        elif event.name == names.USEREVENT_SPY_ENDED:
+        else:
             await self._finish(spy_id, SpyEndReason.CALL_ENDED, "the call ended")
 
     async def _key(self, event: DtmfEnd) -> None:
@@ -274,17 +274,16 @@ class Supervision:
             raise
 
     async def _agent_leg(
-        self, channels: Sequence[Headers], calls: set[str], agent: str | None = None
+        self, channels: Sequence[ChannelRow], calls: set[str], agent: str | None = None
     ) -> AgentLeg | None:
         """The agent's leg of one of ``calls`` (of ``agent``, when given): a talking channel
         of someone in the CRM."""
-        rows = [row for row in channels if row.get("Linkedid", "") in calls]
+        rows = [row for row in channels if row.linkedid in calls]
         endpoints: dict[str, str] = {}
         for row in rows:
-            name = row.get("Channel", "")
-            extension = endpoint_of(name)
+            extension = endpoint_of(row.channel)
             if extension and agent in (None, extension) and await self._known(extension):
-                endpoints[name] = extension
+                endpoints[row.channel] = extension
         return next(iter(agent_legs(rows, endpoints)), None)
 
     async def _known(self, extension: str) -> bool:

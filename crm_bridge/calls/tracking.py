@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +20,9 @@ from crm_bridge.calls.journal import calls_to_finish, read_rows
 from crm_bridge.calls.live import LiveCall, LiveCallStore
 from crm_bridge.repositories import CallRepository
 from wire import names
-from wire.ami import AmiClient, AmiError
-from wire.events import AmiConnected, AmiEvent, Newchannel
+from wire.ami import AmiClient
+from wire.events import AmiEvent, Newchannel, Resync
+from wire.replies import ChannelRow, linkedids
 
 log = logging.getLogger(__name__)
 
@@ -41,22 +42,11 @@ class CallRecorder:
     settle_seconds: float  # a call's CDR waits this long for its late segments
     tracker: CallTracker = field(default_factory=CallTracker)
     finishing: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-    listeners: list[Callable[[AmiEvent], Awaitable[None]]] = field(default_factory=list)
 
-    async def consume_events(self) -> None:
-        """The one consumer of AMI events: each is applied, in order, to the call records and
-        then to every listener (the ACD)."""
-        while True:
-            event = await self.ami.events.get()
-            for apply in (self._apply, *self.listeners):
-                try:
-                    await apply(event)
-                except Exception:
-                    log.exception("failed to apply AMI event %s", type(event).__name__)
-
-    async def _apply(self, event: AmiEvent) -> None:
-        if isinstance(event, AmiConnected):
-            await self.resync()
+    async def apply(self, event: AmiEvent) -> None:
+        """One AMI event, in order (``wire.pump`` delivers them)."""
+        if isinstance(event, Resync):
+            await self.resync(event.rows)
             return
         ended = self.tracker.apply(event, _now())
         if ended is not None and ended not in self.finishing:
@@ -85,14 +75,9 @@ class CallRecorder:
         except (RedisError, OSError, TimeoutError) as exc:
             log.warning("live call state not updated in Redis: %s", exc)
 
-    async def resync(self) -> None:
+    async def resync(self, channels: tuple[ChannelRow, ...]) -> None:
         """After a (re)connect: calls we track that Asterisk no longer has are finished now."""
-        try:
-            channels = await self.ami.action_list("CoreShowChannels")
-        except AmiError as exc:
-            log.warning("resync failed: %s", exc)
-            return
-        live = {c.get("Linkedid", "") for c in channels}
+        live = linkedids(channels)
         orphans = self.tracker.orphans(live)
         log.info("AMI resync: %d live channel(s), %d orphaned call(s)", len(channels), len(orphans))
         for linkedid in orphans:
@@ -136,8 +121,7 @@ class CallRecorder:
             if not self.ami.connected:
                 continue
             try:
-                channels = await self.ami.action_list("CoreShowChannels")
-                await self.reconcile_journal({c.get("Linkedid", "") for c in channels})
+                await self.reconcile_journal(linkedids(await self.ami.channels()))
             except Exception:
                 log.exception("journal reconciliation failed; retrying in %.0f s", interval)
 

@@ -5,12 +5,14 @@ and announced, so the consumer re-synchronises."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.integration.fake_asterisk import FakeAsterisk
 from wire.ami import AmiClient, AmiError
+from wire.commands import Originate, SetVar
+from wire.errors import UnsafeValue
 from wire.events import (
     AmiConnected,
     AmiDisconnected,
@@ -19,73 +21,9 @@ from wire.events import (
     Hangup,
     Newchannel,
 )
+from wire.replies import ChannelRow
 
 pytestmark = pytest.mark.integration
-
-BURST = (
-    "Event: Newchannel\r\nChannel: PJSIP/carrier-1\r\nUniqueid: 9.1\r\nLinkedid: 9.1\r\n"
-    "CallerIDNum: 13800138000\r\nExten: 4008001000\r\n\r\n"
-    "Event: VarSet\r\nVariable: X\r\n\r\n"
-    "Event: Cdr\r\nUniqueID: 9.1\r\nLinkedID: 9.1\r\nSource: 13800138000\r\nDuration: 5\r\n\r\n"
-    "Event: Hangup\r\nUniqueid: 9.1\r\nLinkedid: 9.1\r\nCause: 16\r\n\r\n"
-    "Event: CEL\r\nEventName: LINKEDID_END\r\nLinkedID: 9.1\r\n\r\n"
-)
-
-
-class FakeAsterisk:
-    def __init__(self, *, login_delay: float = 0.0) -> None:
-        self.login_delay = login_delay
-        self.connections = 0
-        self.writers: list[asyncio.StreamWriter] = []
-        self.server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        self.writers.append(writer)
-        writer.write(b"Asterisk Call Manager/11.0.0\r\n")
-        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
-            while True:
-                action = await self._read_action(reader)
-                await self._answer(action, writer)
-
-    @staticmethod
-    async def _read_action(reader: asyncio.StreamReader) -> dict[str, str]:
-        raw = await reader.readuntil(b"\r\n\r\n")
-        return dict(line.split(": ", 1) for line in raw.decode().split("\r\n") if ": " in line)
-
-    async def _answer(self, action: dict[str, str], writer: asyncio.StreamWriter) -> None:
-        name, action_id = action.get("Action", ""), action.get("ActionID", "")
-        if name == "Login":
-            await asyncio.sleep(self.login_delay)
-            writer.write(
-                f"Response: Success\r\nActionID: {action_id}\r\n"
-                "Message: Authentication accepted\r\n\r\n".encode()
-            )
-            writer.write(BURST.encode())  # the events arrive together with the login answer
-        elif name == "Bogus":
-            writer.write(
-                f"Response: Error\r\nActionID: {action_id}\r\n"
-                "Message: Invalid/unknown command\r\n\r\n".encode()
-            )
-        else:
-            writer.write(
-                f"Response: Success\r\nActionID: {action_id}\r\nPing: Pong\r\n\r\n".encode()
-            )
-        await writer.drain()
-
-    async def drop_all(self) -> None:
-        for writer in self.writers:
-            writer.close()
-        self.writers.clear()
-
-    async def close(self) -> None:
-        await self.drop_all()
-        if self.server is not None:
-            self.server.close()
 
 
 @pytest.fixture
@@ -137,3 +75,62 @@ async def test_a_dropped_connection_is_retried_and_announced(
     assert seen == [AmiDisconnected, AmiConnected]
     assert asterisk.connections == 2
     assert (await client.action("Ping"))["Ping"] == "Pong"
+
+
+async def test_core_show_channels_is_one_round_trip_read_as_typed_rows(
+    fake: tuple[FakeAsterisk, AmiClient],
+) -> None:
+    asterisk, client = fake
+    asterisk.channels = [
+        {
+            "Channel": "PJSIP/8001-0000002a",
+            "ChannelStateDesc": "Up",
+            "CallerIDNum": "8001",
+            "ConnectedLineNum": "13800138000",
+            "Context": "acd-deliver",
+            "Exten": "s",
+            "Uniqueid": "9.2",
+            "Linkedid": "9.1",
+            "Application": "Dial",
+            "ApplicationData": "PJSIP/8001,20",
+            "Duration": "00:01:05",
+            "BridgeId": "b-1",
+        },
+        {"Channel": "PJSIP/carrier-1", "Uniqueid": "9.1", "Linkedid": "9.1"},
+    ]
+    rows = await client.channels()
+    assert asterisk.actions["CoreShowChannels"] == 1
+    assert rows[0] == ChannelRow(
+        channel="PJSIP/8001-0000002a",
+        uniqueid="9.2",
+        linkedid="9.1",
+        state="Up",
+        context="acd-deliver",
+        exten="s",
+        application="Dial",
+        data="PJSIP/8001,20",
+        caller_number="8001",
+        connected_number="13800138000",
+        bridge_id="b-1",
+        duration=65,
+    )
+    assert rows[1].first_leg and not rows[1].up and [r.linkedid for r in rows] == ["9.1", "9.1"]
+
+
+async def test_commands_cross_the_wire_as_built_and_unsafe_values_never_leave(
+    fake: tuple[FakeAsterisk, AmiClient],
+) -> None:
+    asterisk, client = fake
+    await client.send(
+        Originate("Local/s@x", "dunning", channel_id="dun-1", variables={"A": "1,B=2"})
+    )
+    (sent,) = [a for a in asterisk.received if a["Action"] == "Originate"]
+    assert sent["Variable"] == "A=1\\,B=2" and sent["ChannelId"] == "dun-1"
+    before = len(asterisk.received)
+    with pytest.raises(UnsafeValue) as refused:
+        await client.send(SetVar("X", "1\r\nAction: Hangup"))
+    with pytest.raises(AmiError):
+        await client.action("Setvar", Variable="X", Value="1\nAction: Hangup")
+    assert refused.value.code == "ami-unsafe-value"
+    await client.action("Ping")
+    assert len(asterisk.received) == before + 1  # only the Ping went

@@ -5,7 +5,6 @@ up, resolves the one that ended unseen from its CDR, and repeats none."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -13,16 +12,20 @@ from decimal import Decimal
 import pytest
 
 from acd.dunning.config import CampaignSettings
+from acd.dunning.core.attempts import Live
 from acd.dunning.core.codec import spec_from
 from acd.dunning.dialer import Dialer, Trunk, linkedid_for
-from acd.dunning.events import AttemptTracker
+from acd.dunning.events import AttemptTracker, Tracked
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.repository import CampaignRepository
 from crm_bridge.calls.records import CallRecord
 from crm_bridge.db import Database
 from crm_bridge.models import Customer, CustomerPhone, Policy
+from crm_bridge.vocab import CampaignMode
+from tests.fake_ami import FakeAmi as BaseFakeAmi
 from wire import names
-from wire.events import Hangup, OriginateResponse, UserEvent
+from wire.events import DunningAmd, Hangup, OriginateResponse, Resync
+from wire.replies import ChannelRow
 
 pytestmark = pytest.mark.integration
 
@@ -39,19 +42,20 @@ class Clock:
 
 
 @dataclass
-class FakeAmi:
-    originated: list[dict[str, str]] = field(default_factory=list)
+class FakeAmi(BaseFakeAmi):
+    """The dialer's Asterisk: the Originates it was sent; the calls still up (``alive``)."""
+
     alive: set[str] = field(default_factory=set)
 
-    async def action(self, name: str, **fields: str) -> Mapping[str, str]:
-        if name == "Originate":
-            self.originated.append(fields)
-        return {"Response": "Success"}
+    @property
+    def originated(self) -> list[dict[str, str]]:
+        return self.sent("Originate")
 
-    async def action_list(self, name: str, **fields: str) -> list[Mapping[str, str]]:
-        return [
-            {"Channel": f"PJSIP/carrier-{n}", "Linkedid": ln} for n, ln in enumerate(self.alive)
+    async def channels(self) -> tuple[ChannelRow, ...]:
+        self.rows = [
+            ChannelRow(f"PJSIP/carrier-{n}", ln, ln) for n, ln in enumerate(sorted(self.alive))
         ]
+        return await super().channels()
 
 
 @dataclass
@@ -197,7 +201,7 @@ async def test_claimed_before_the_dial_and_neither_lost_nor_repeated_over_a_rest
     assert not await repo.in_progress("dial-test")
 
     # AMD's verdict on a call nobody follows is ignored
-    await third.tracker.apply(UserEvent("DunningAmd", "dun-nobody", {"Status": "HUMAN"}))
+    await third.tracker.apply(DunningAmd("dun-nobody", "", "HUMAN", ""))
 
 
 async def test_a_paused_campaign_dials_nothing_and_decisions_are_logged(
@@ -227,3 +231,16 @@ async def test_a_paused_campaign_dials_nothing_and_decisions_are_logged(
     assert len(ami.originated) == 1
     reasons = [d.reason for d in await repo.decisions("dial-pause")]
     assert any(r.startswith("dial: attempt 1") for r in reasons), reasons
+
+
+async def test_a_reconnect_forgets_the_calls_asterisk_no_longer_has_without_asking(
+    database: Database,
+) -> None:
+    clock, ami, cdrs = Clock(), FakeAmi(), FakeCdrs()
+    tracker = _dialer(database, ami, cdrs, clock).tracker
+    for linkedid in ("dun-up", "dun-gone"):
+        live = Live(f"c:1:{linkedid}", CampaignMode.AGENTLESS)
+        tracker.track(Tracked(linkedid, "c", 1, live))
+    await tracker.apply(Resync((ChannelRow("PJSIP/carrier-1", "dun-up", "dun-up"),)))
+    assert set(tracker.calls) == {"dun-up"}
+    assert ami.channel_lookups == 0  # the resync's rows, not a lookup of its own

@@ -5,7 +5,7 @@ middleware sets it, so agents, supervisors of either team and admins are all tri
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,9 +23,11 @@ from crm_bridge.vocab import Role
 from ivr_acd.web.app import API, ApiDeps, build_api
 from ivr_acd.web.auth.principal import PRINCIPAL, Principal
 from ivr_acd.web.core import Handler
+from tests.fake_ami import FakeAmi
 from wire import names
-from wire.ami import AmiError
-from wire.events import DtmfEnd, Hangup, OriginateResponse, UserEvent
+from wire.commands import GetVar
+from wire.events import DtmfEnd, Hangup, OriginateResponse, Resync, SpyAnswered, SpyEnded
+from wire.replies import ChannelRow, channel_rows
 
 pytestmark = pytest.mark.integration
 
@@ -75,30 +77,21 @@ def talking_call() -> list[dict[str, str]]:
 
 
 @dataclass
-class FakeAsterisk:
-    """What the supervision service sees of Asterisk through AMI."""
+class FakeAsterisk(FakeAmi):
+    """What the supervision service sees of Asterisk through AMI: the channels as
+    ``CoreShowChannels`` lists them, and which phones are registered."""
 
-    channels: list[dict[str, str]] = field(default_factory=talking_call)
+    listed: list[dict[str, str]] = field(default_factory=talking_call)
     unregistered: set[str] = field(default_factory=set)
-    actions: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-    refuse: set[str] = field(default_factory=set)
 
-    async def action(self, name: str, **fields: str) -> Mapping[str, str]:
-        self.actions.append((name, fields))
-        if name in self.refuse:
-            raise AmiError("ami-action-failed", f"{name}: refused")
-        if name == "Getvar":
-            endpoint = fields["Variable"].removeprefix("DEVICE_STATE(PJSIP/").rstrip(")")
-            state = "UNAVAILABLE" if endpoint in self.unregistered else "NOT_INUSE"
-            return {"Response": "Success", "Value": state}
-        return {"Response": "Success"}
+    async def get_var(self, command: GetVar) -> str:
+        await super().get_var(command)
+        endpoint = command.variable.removeprefix("DEVICE_STATE(PJSIP/").rstrip(")")
+        return "UNAVAILABLE" if endpoint in self.unregistered else "NOT_INUSE"
 
-    async def action_list(self, name: str, **fields: str) -> list[Mapping[str, str]]:
-        assert name == "CoreShowChannels"
-        return list(self.channels)
-
-    def sent(self, name: str) -> list[dict[str, str]]:
-        return [fields for action, fields in self.actions if action == name]
+    async def channels(self) -> tuple[ChannelRow, ...]:
+        self.rows = list(channel_rows(self.listed))
+        return await super().channels()
 
 
 @dataclass
@@ -236,10 +229,10 @@ async def test_unknown_calls_calls_without_an_agent_and_unreachable_phones(rig: 
     assert (status, body["error"]) == (404, "call-not-found")
     status, body = await rig.send("POST", "/calls/1764000000.30/spy", None, to_9001)
     assert (status, body["error"]) == (409, "call-has-no-agent")
-    rig.asterisk.channels[1]["ChannelStateDesc"] = "Ringing"  # the agent's phone still rings
+    rig.asterisk.listed[1]["ChannelStateDesc"] = "Ringing"  # the agent's phone still rings
     status, body = await rig.spy("listen", "supervisor-9001")
     assert (status, body["error"]) == (409, "call-has-no-agent")
-    rig.asterisk.channels = talking_call()
+    rig.asterisk.listed = talking_call()
     rig.asterisk.unregistered.add("9001")
     status, body = await rig.spy("listen", "supervisor-9001")
     assert (status, body["error"]) == (409, "supervisor-unavailable")
@@ -270,9 +263,7 @@ async def test_mode_changes_before_and_after_the_answer(rig: Rig) -> None:
     }
     assert not rig.asterisk.sent("Redirect"), "still ringing: ChanSpy starts with the new options"
 
-    await rig.event(
-        UserEvent(names.USEREVENT_SPY_ANSWERED, leg, {"SpyId": str(spy_id), "Uniqueid": leg})
-    )
+    await rig.event(SpyAnswered(uniqueid=leg, linkedid=leg, spy_id=spy_id))
     status, body = await rig.send("POST", f"/spy/{spy_id}/mode", "admin-9900", {"mode": "barge"})
     assert status == 200 and body["mode"] == "barge", body
     (redirect,) = rig.asterisk.sent("Redirect")
@@ -328,8 +319,7 @@ async def test_the_call_ending_and_an_unanswered_phone_end_sessions(rig: Rig) ->
     second = await rig.started(mode="barge")
     legs = [o["ChannelId"] for o in rig.asterisk.sent("Originate")]
 
-    ended = {"SpyId": str(first["spy_id"]), "Reason": "call-ended", "Uniqueid": legs[0]}
-    await rig.event(UserEvent(names.USEREVENT_SPY_ENDED, legs[0], ended))
+    await rig.event(SpyEnded(legs[0], legs[0], first["spy_id"], "call-ended"))
     await rig.event(OriginateResponse(legs[1], "PJSIP/9001", success=False, reason=3))
 
     reasons = {s.id: s.end_reason for s in await rig.spies.list()}
@@ -356,7 +346,7 @@ async def test_a_sweep_ends_sessions_whose_leg_is_gone(rig: Rig, database: Datab
         NewSpySession("9001", "8001", CALL, "listen", "api", "t", long_ago, None, "spy-gone")
     )
     live_leg = _channel("PJSIP/9001-00000030", "spy-live", "spy-live")
-    rig.asterisk.channels.append(live_leg)
+    rig.asterisk.listed.append(live_leg)
     live = await rig.spies.create(
         NewSpySession("9001", "8001", CALL, "listen", "api", "t", long_ago, None, "spy-live")
     )
@@ -394,3 +384,20 @@ async def test_feature_codes_follow_the_same_rule(rig: Rig) -> None:
         with pytest.raises(Exception) as refused:
             await supervision.start_from_phone(supervisor, agent, mode, "1764000000.41")
         assert getattr(refused.value, "code", None) == code
+
+
+async def test_a_reconnect_sweeps_with_the_resync_rows_without_asking_again(rig: Rig) -> None:
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    gone = await rig.spies.create(
+        NewSpySession("9001", "8001", CALL, "listen", "api", "t", long_ago, None, "spy-gone")
+    )
+    live = await rig.spies.create(
+        NewSpySession("9001", "8001", CALL, "listen", "api", "t", long_ago, None, "spy-live")
+    )
+    rows = channel_rows([_channel("PJSIP/9001-00000030", "spy-live", "spy-live")])
+
+    await rig.event(Resync(rows))
+
+    reasons = {s.id: s.end_reason for s in await rig.spies.list()}
+    assert reasons == {gone.id: "lost", live.id: None}
+    assert rig.asterisk.channel_lookups == 0

@@ -26,6 +26,7 @@ from ivr_acd_dev.sandbox import Sandbox
 from ivr_acd_dev.simulator import Call, Phone, PhonePool
 from ivr_acd_dev.stack import BackgroundController, prepare_crm, settings_env
 from wire.ami import AmiClient
+from wire.replies import ChannelRow
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +162,8 @@ class Stack:
             await asyncio.sleep(0.3)
         raise AssertionError(f"no CDR for {caller} since {since}")
 
-    async def live_channels(self) -> list[dict[str, str]]:
-        return [dict(c) for c in await self.ami.action_list("CoreShowChannels")]
+    async def live_channels(self) -> list[ChannelRow]:
+        return list(await self.ami.channels())
 
     def controller_log(self) -> str:
         return (self.settings.state_dir / "controller.log").read_text(errors="replace")

@@ -75,9 +75,7 @@ class LiveCall:
 
         async def bridged() -> bool:
             return any(
-                c.get("Linkedid") == self.linkedid
-                and c.get("Channel", "").startswith("PJSIP/8001-")
-                and c.get("BridgeId")
+                c.linkedid == self.linkedid and c.channel.startswith("PJSIP/8001-") and c.bridged
                 for c in await self.stack.live_channels()
             )
 

@@ -2,7 +2,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from wire.events import CdrRecord, CelEvent, Hangup, Newchannel, parse_event
+from wire import names
+from wire.events import (
+    CdrRecord,
+    CelEvent,
+    DunningAmd,
+    Hangup,
+    Newchannel,
+    SpyAnswered,
+    SpyEnded,
+    UserEvent,
+    parse_event,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -69,3 +80,45 @@ def test_channel_events():
 def test_unknown_events_are_ignored():
     assert parse_event({"Event": "VarSet"}) is None
     assert parse_event({}) is None
+
+
+def test_our_user_events_have_typed_payloads():
+    answered = parse_event(
+        {
+            "Event": "UserEvent",
+            "UserEvent": names.USEREVENT_SPY_ANSWERED,
+            "Uniqueid": "spy-abc",
+            "Linkedid": "spy-abc",
+            "SpyId": "42",
+        }
+    )
+    assert answered == SpyAnswered(uniqueid="spy-abc", linkedid="spy-abc", spy_id=42)
+    ended = parse_event(
+        {
+            "Event": "UserEvent",
+            "UserEvent": names.USEREVENT_SPY_ENDED,
+            "Uniqueid": "spy-abc",
+            "Linkedid": "spy-abc",
+            "SpyId": "",
+            "Reason": "call-ended",
+        }
+    )
+    assert ended == SpyEnded("spy-abc", "spy-abc", None, "call-ended")
+    amd = parse_event(
+        {
+            "Event": "UserEvent",
+            "UserEvent": names.USEREVENT_DUNNING_AMD,
+            "Linkedid": "dun-1",
+            "Attempt": "c1:7:1",
+            "Status": "MACHINE",
+            "Cause": "LONGGREETING-1500-1500",
+        }
+    )
+    assert amd == DunningAmd("dun-1", "c1:7:1", "MACHINE", "LONGGREETING-1500-1500")
+
+
+def test_other_user_events_stay_plain():
+    event = parse_event(
+        {"Event": "UserEvent", "UserEvent": "BenchEnqueue", "Linkedid": "1.1", "System": "acd"}
+    )
+    assert event == UserEvent("BenchEnqueue", "1.1", {"System": "acd"})

@@ -26,6 +26,7 @@ from acd.supervision.rules import (
 from crm_bridge.vocab import SpyMode
 from wire import names
 from wire.events import DtmfEnd, OriginateResponse, parse_event
+from wire.replies import channel_rows
 
 pytestmark = pytest.mark.unit
 
@@ -111,7 +112,7 @@ def test_modes_chanspy_options_and_keys() -> None:
     ]
 
 
-CHANNELS = [
+LISTED = [  # as CoreShowChannels lists them
     {  # the customer: the call's first leg
         "Channel": "PJSIP/carrier-00000010",
         "Uniqueid": "1700000000.20",
@@ -141,6 +142,9 @@ CHANNELS = [
 ]
 
 
+CHANNELS = channel_rows(LISTED)
+
+
 def test_the_agent_leg_is_a_talking_channel_of_someone_in_the_crm() -> None:
     people = {"PJSIP/8001-00000011": "8001", "PJSIP/8002-00000013": "8002"}
     assert agent_legs(CHANNELS, people) == [
@@ -152,10 +156,10 @@ def test_the_agent_leg_is_a_talking_channel_of_someone_in_the_crm() -> None:
 
 
 def test_the_customer_number_falls_back_to_the_connected_line() -> None:
-    rows = [{**CHANNELS[1], "Linkedid": "x"}]
+    rows = channel_rows([{**LISTED[1], "Linkedid": "x"}])
     legs = agent_legs(rows, {"PJSIP/8001-00000011": "8001"})
     assert legs[0].customer_number == "13800138000"
-    rows = [{**CHANNELS[1], "Linkedid": "x", "ConnectedLineNum": "<unknown>"}]
+    rows = channel_rows([{**LISTED[1], "Linkedid": "x", "ConnectedLineNum": "<unknown>"}])
     assert agent_legs(rows, {"PJSIP/8001-00000011": "8001"})[0].customer_number is None
 
 

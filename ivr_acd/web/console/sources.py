@@ -19,7 +19,8 @@ from crm_bridge.customer_cache import CustomerLookup
 from crm_bridge.screen_pop import CustomerPolicies, customer_card
 from ivr.handoff import Handoff
 from ivr.handoff_store import HandoffStore
-from wire.ami import AmiClient, AmiError
+from wire.commands import CallControl, GetVar
+from wire.errors import AmiError
 from wire.names import CDR_PATH
 
 log = logging.getLogger(__name__)
@@ -145,17 +146,16 @@ class ScreenPops:
         return customer_card(customer, await self._policies.of_customer(customer.id))
 
 
-def ami_ivr_path(ami: AmiClient) -> IvrPath:
+def ami_ivr_path(ami: CallControl) -> IvrPath:
     """The IVR path as the caller's channel has it now (the CDR variable the IVR keeps)."""
 
     async def ivr_path(channel: str) -> str:
         if not channel:
             return ""
         try:
-            answer = await ami.action("Getvar", Channel=channel, Variable=CDR_PATH)
+            return await ami.get_var(GetVar(CDR_PATH, channel))
         except AmiError:
             return ""  # the channel is gone, or has no path (a direct line)
-        return answer.get("Value", "")
 
     return ivr_path
 

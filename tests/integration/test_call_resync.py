@@ -16,7 +16,6 @@ import redis.asyncio as aioredis
 from crm_bridge.calls.live import LiveCallStore
 from crm_bridge.calls.records import CallRecord
 from crm_bridge.calls.tracking import CallRecorder
-from ivr_acd.settings import load_settings
 from tests.fake_ami import FakeAmi
 from wire import names
 from wire.events import Newchannel, Resync
@@ -54,13 +53,16 @@ async def live() -> AsyncIterator[LiveCallStore]:
 async def test_a_resync_finishes_the_calls_asterisk_no_longer_has(
     live: LiveCallStore, tmp_path: Path
 ) -> None:
-    settings = load_settings(
-        state_dir=tmp_path,
-        asterisk={"cdr_journal": tmp_path / "Master.csv"},
-        controller={"cdr_settle": 0},
-    )
     ami, cdrs = FakeAmi(), Cdrs()
-    recorder = CallRecorder(settings, ami, cdrs, live, cdrs)  # type: ignore[arg-type]
+    recorder = CallRecorder(
+        ami,  # type: ignore[arg-type]
+        cdrs,  # type: ignore[arg-type]
+        live,
+        cdrs,  # type: ignore[arg-type]
+        journal=tmp_path / "Master.csv",
+        cursor_file=tmp_path / "journal.cursor",
+        settle_seconds=0,
+    )
     for n in (1, 2):
         linkedid = f"1764000000.{n}"
         channel = f"PJSIP/carrier-0000000{n}"

@@ -20,7 +20,8 @@ from acd.core import agent_states as sm
 from acd.core.model import AgentProfile, AgentState, AgentStatus, WaitingCall
 from acd.core.routing import EscalationStep, RoutingPolicy, choose_agent, choose_call, step_in_force
 from acd.core.skill_index import RoutingIndex
-from acd.live.live_state import LiveChange, LiveState
+from acd.live.changes import LiveChange
+from acd.live.live_state import LiveState
 
 log = logging.getLogger(__name__)
 

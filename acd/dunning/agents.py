@@ -23,12 +23,8 @@ import redis.asyncio as aioredis
 
 from acd.core import agent_states as sm
 from acd.core.model import AgentState, AgentStatus, WaitingCall
-from acd.live.live_state import (
-    CALL_TTL_SECONDS,
-    call_to_fields,
-    status_from_fields,
-    status_to_fields,
-)
+from acd.live.codec import call_to_fields, status_from_fields, status_to_fields
+from acd.live.live_state import CALL_TTL_SECONDS
 from acd.service import Acd
 from wire import redis_keys
 

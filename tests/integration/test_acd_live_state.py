@@ -19,11 +19,11 @@ import redis.asyncio as aioredis
 
 from acd.core import agent_states as sm
 from acd.core.model import AgentProfile, AgentState, AgentStatus, WaitingCall
+from acd.live.changes import LiveChange
 from acd.live.live_state import (
     CALL_TTL_SECONDS,
     MAX_RETRIES,
     ConcurrentUpdateError,
-    LiveChange,
     LiveState,
     Released,
 )

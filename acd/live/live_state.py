@@ -4,14 +4,16 @@ calls waiting for one, and the reservations between them.
 Every change is one Lua script (EVALSHA) that compare-and-sets the agent's ``version``: Python
 reads a status, computes the next one with the pure machine (``acd.core.agent_states``), and the
 script applies it only if nobody changed the agent meanwhile; ``handle`` re-reads and retries.
-``reserve`` checks the agent (ready, expected version) and the call (there, reserved by nobody)
-in one script, so no agent is ever offered two calls nor a call offered to two agents. A
-reservation carries a lease; any controller's ``expire_leases`` gives back those a dead
-controller left behind. Every applied change is published on one channel (``subscribe``).
+``offer`` (``reserve``) checks the agent (ready, expected version) and the call (waiting and
+reserved by nobody, or for a call the ACD places itself, not there yet) in one script, so no
+agent is ever offered two calls nor a call offered to two agents. A reservation carries a
+lease; any controller's ``expire_leases`` gives back those a dead controller left behind. Every
+applied change is published on one channel (``subscribe``).
 
 Call-side effects (``RequeueCall``, a call answered or hung up while it rang) are applied by the
-same script as the agent's change; the caller runs the other effects of the ``Transition``
-(log lines, ``ScheduleWrapUpEnd``, ``PauseForNoAnswer``).
+same script as the agent's change (a call the ACD placed itself is dropped, never requeued); the
+caller runs the other effects of the ``Transition`` (log lines, ``ScheduleWrapUpEnd``,
+``PauseForNoAnswer``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import redis.asyncio as aioredis
@@ -116,8 +118,8 @@ class LiveState:
     ) -> sm.Transition:
         """Read, transition, compare-and-set; again on a conflict. ``wrapup_seconds`` defaults
         to the agent's profile (0 without one). Raises ``AgentStateError``."""
-        if isinstance(event, sm.Offer):
-            raise TypeError("offers go through reserve(), which also checks the call")
+        if isinstance(event, sm.Offer | sm.ReserveOutbound):
+            raise TypeError("offers go through offer(), which also checks the call")
         for _ in range(MAX_RETRIES):
             status = await self.status(extension)
             wrapup = wrapup_seconds
@@ -138,19 +140,48 @@ class LiveState:
     ) -> AgentStatus | None:
         """Offer ``call_id`` to ``extension`` in one round trip: only if the agent is ready at
         ``expected_version`` and the call is waiting. The agent's new status, or None."""
+        event = sm.Offer(call_id, now + lease_seconds)
+        result = await self.offer(extension, event, expected_version, now)
+        return None if result is None else result.status
+
+    async def offer(
+        self,
+        extension: str,
+        event: sm.Offer | sm.ReserveOutbound,
+        expected_version: int,
+        now: float,
+        placed: WaitingCall | None = None,
+    ) -> sm.Transition | None:
+        """The one reservation, atomic (``reserve.lua``): only if the agent is ready at
+        ``expected_version``. An ``Offer`` takes a call waiting in line, reserved by nobody; a
+        ``ReserveOutbound`` stores ``placed``, a call the ACD places itself, reserved by the
+        agent and never queued (it must not exist yet). The machine's transition (its log
+        line) with the agent's stored status, or None."""
+        if isinstance(event, sm.ReserveOutbound) != (placed is not None):
+            raise TypeError("an outbound reservation, and only one, places a call")
         assumed = AgentStatus(extension, AgentState.READY, version=expected_version)
-        offer = sm.Offer(call_id, now + lease_seconds)
-        fields = status_to_fields(sm.transition(assumed, offer, now, 0).status)
+        result = sm.transition(assumed, event, now, 0)
+        fields = status_to_fields(result.status)
         del fields["extension"], fields["idle_since"]  # the script keeps the stored ones
+        call = [] if placed is None else flat(call_to_fields(placed))
         raw = await self._scripts["reserve"](
             keys=[
                 redis_keys.acd_agent(extension, self._prefix),
-                redis_keys.acd_call(call_id, self._prefix),
+                redis_keys.acd_call(event.call_id, self._prefix),
                 self._leases,
             ],
-            args=[self._channel, extension, call_id, expected_version, *flat(fields)],
+            args=[
+                self._channel,
+                extension,
+                event.call_id,
+                expected_version,
+                CALL_TTL_SECONDS,
+                len(call),
+                *call,
+                *flat(fields),
+            ],
         )
-        return None if raw is None else status_from_fields(pairs(raw))
+        return None if raw is None else replace(result, status=status_from_fields(pairs(raw)))
 
     async def confirm(self, extension: str, call_id: str, now: float) -> sm.Transition:
         """The agent answered: on-call, and the call leaves the queue. Unchanged when the

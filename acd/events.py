@@ -33,7 +33,7 @@ class AcdEvents:
         self.ami = ami
 
     def is_agent(self, endpoint: str) -> bool:
-        return endpoint in self.acd.dispatcher.index.profiles
+        return self.acd.is_agent(endpoint)
 
     async def resync(self) -> None:
         try:

@@ -92,14 +92,14 @@ def console_ports(
     the end of wrap-up, for ``app[ivr_acd.web.console.routes.CONSOLE]``."""
     prefix = redis_keys.prefix_for(settings.sandbox.instance)
     pops = ScreenPops(
-        acd.acd.live,
+        acd,
         live,
         HandoffStore(redis, prefix),
         customers,
         CustomerPolicies(database.sessions),
         ami_ivr_path(ami),
     )
-    hub = ConsoleHub(AcdBoard(acd, live), pops, acd.acd.live.subscribe)
+    hub = ConsoleHub(AcdBoard(acd, live), pops, acd.changes)
     spawn(hub.follow_changes(), "console-changes")
     spawn(hub.refresh_forever(), "console-snapshots")
     return ConsolePorts(

@@ -180,7 +180,7 @@ class Acd:
         talk = self.clock() - status.since
         result = await self.dispatcher.handle(extension, sm.CallEnded(call_id))
         if result.changed:
-            profile = self._index.profiles.get(extension)
+            profile = self.profile(extension)
             wrapup = profile.wrapup_seconds if profile else 0
             queue = self._talking.pop(call_id, "general")
             await self.stats.handled(queue, talk + wrapup)
@@ -254,6 +254,9 @@ class Acd:
     def profiles(self) -> Mapping[str, AgentProfile]:
         """Every known agent's profile (this controller's mirror of the CRM's), by extension."""
         return self._index.profiles
+
+    def profile(self, extension: str) -> AgentProfile | None:
+        return self._index.profiles.get(extension)
 
     def is_agent(self, extension: str) -> bool:
         return extension in self._index.profiles
@@ -337,7 +340,7 @@ class Acd:
                 self._index.add_call(call)
         for status in list(self.dispatcher.statuses.values()):
             if status.state is AgentState.WRAP_UP:
-                profile = self._index.profiles.get(status.extension)
+                profile = self.profile(status.extension)
                 wrapup = profile.wrapup_seconds if profile else 0
                 if now >= status.since + wrapup:
                     await self.dispatcher.handle(status.extension, sm.WrapUpEnded(status.call_id))

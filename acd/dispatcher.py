@@ -5,22 +5,27 @@ Several controllers may run one Redis: each keeps its own in-memory mirror (``Ro
 fed by the published changes, decides locally (pure, acd.core.routing), and makes the decision real
 with one atomic ``reserve``; a controller that loses the race re-reads and decides again. The
 one that reserved delivers: the caller is either still in its ``acd-enqueue`` AGI session (the
-agent goes back as the answer) or waiting in music on hold (AMI Redirect to ``acd-deliver``)."""
+agent goes back as the answer) or waiting in music on hold (AMI Redirect to ``acd-deliver``).
+
+A call the ACD places itself (a progressive dunning call, ``reserve_outbound``) gets its agent
+the same way: the same ranking, the same script, under the same lock, and its transitions are
+logged and journalled like every other."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from acd.core import agent_states as sm
 from acd.core.model import AgentProfile, AgentState, AgentStatus, WaitingCall
 from acd.core.routing import EscalationStep, RoutingPolicy, choose_agent, choose_call, step_in_force
 from acd.core.skill_index import RoutingIndex
-from acd.live.live_state import LiveChange, LiveState
+from acd.live.changes import LiveChange
+from acd.live.live_state import LiveState
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,15 @@ class TransitionLog(Protocol):
     """Where every agent transition is kept (the CRM)."""
 
     async def record(self, extension: str, transition: sm.Transition, at: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """How a call the ACD places itself holds its agent: ``lease_seconds`` (its longest ring,
+    detection and connect time), and ``purpose``, what the agent's log line says it is for."""
+
+    lease_seconds: float
+    purpose: str
 
 
 @dataclass(frozen=True)
@@ -107,22 +121,42 @@ class Dispatcher:
     async def agent_for(self, call: WaitingCall) -> Offer | None:
         """Reserve the best agent for ``call`` now, or None (it waits)."""
         async with self._lock:
-            for _ in range(MAX_RACES):
-                now = self.clock()
-                choice = choose_agent(
-                    self.index,
-                    call,
-                    now=now,
-                    policy=self.policy,
-                    logged_in=self.logged_in,
-                    waiting=len(self.index.calls),
-                )
-                if choice.extension is None:
-                    return None
-                if await self._reserve(choice.extension, call.call_id, now):
-                    return Offer(choice.extension, call, choice.step)
-                await self._refresh(choice.extension, call.call_id)
+            return await self._reserve_best(call)
+
+    async def reserve_outbound(
+        self, call: WaitingCall, outbound: Outbound, languages: Sequence[str] = ()
+    ) -> Offer | None:
+        """Reserve the best ready agent for ``call``, a call the ACD places itself (never in
+        line: no controller offers it to anyone), ranked as for a caller of its language; when
+        nobody who qualifies speaks it, as for one of ``languages``, in turn. None: nobody."""
+        async with self._lock:
+            for language in dict.fromkeys((call.language, *languages)):
+                offer = await self._reserve_best(call, outbound, language)
+                if offer is not None:
+                    return offer
             return None
+
+    async def _reserve_best(
+        self, call: WaitingCall, outbound: Outbound | None = None, language: str = ""
+    ) -> Offer | None:
+        """The routing core's choice, made real (a lost race: re-read, choose again)."""
+        asked = replace(call, language=language) if language else call
+        for _ in range(MAX_RACES):
+            now = self.clock()
+            choice = choose_agent(
+                self.index,
+                asked,
+                now=now,
+                policy=self.policy,
+                logged_in=self.logged_in,
+                waiting=len(self.index.calls),
+            )
+            if choice.extension is None:
+                return None
+            if await self._reserve(choice.extension, call, now, outbound):
+                return Offer(choice.extension, call, choice.step)
+            await self._refresh(choice.extension, "" if outbound else call.call_id)
+        return None
 
     async def call_for(self, extension: str) -> Offer | None:
         """Reserve the best waiting call for the agent ``extension`` (just became ready)."""
@@ -135,34 +169,35 @@ class Dispatcher:
                 if choice.call_id is None:
                     return None
                 call = self.index.calls[choice.call_id]
-                if await self._reserve(extension, call.call_id, now):
+                if await self._reserve(extension, call, now):
                     step = choice.step or step_in_force(call, now, self.policy)
                     return Offer(extension, call, step)
                 await self._refresh(extension, call.call_id)
             return None
 
-    async def _reserve(self, extension: str, call_id: str, now: float) -> bool:
-        status = self.statuses.get(extension) or AgentStatus(extension)
-        reserved = await self.live.reserve(
-            extension, call_id, status.version, self.lease_seconds, now
-        )
-        if reserved is None:
+    async def _reserve(
+        self, extension: str, call: WaitingCall, now: float, outbound: Outbound | None = None
+    ) -> bool:
+        version = (self.statuses.get(extension) or AgentStatus(extension)).version
+        if outbound is None:
+            offer = sm.Offer(call.call_id, now + self.lease_seconds)
+            result = await self.live.offer(extension, offer, version, now)
+        else:
+            reserve = sm.ReserveOutbound(
+                call.call_id, now + outbound.lease_seconds, outbound.purpose
+            )
+            result = await self.live.offer(extension, reserve, version, now, placed=call)
+        if result is None:
             return False
-        self.note_status(reserved)
-        self.index.remove_call(call_id)
-        log.info("call=%s agent=%s %s -> reserved", call_id, extension, status.state)
-        await self.journal.record(
-            extension,
-            sm.Transition(
-                reserved, (sm.LogTransition(extension, status.state, reserved.state, call_id),)
-            ),
-            now,
-        )
+        self.index.remove_call(call.call_id)
+        await self._applied(extension, result, now)
         return True
 
     async def _refresh(self, extension: str, call_id: str) -> None:
-        """Lost a race: read the truth about the agent and the call."""
+        """Lost a race: read the truth about the agent and the call ("": none in line)."""
         self.note_status(await self.live.status(extension))
+        if not call_id:
+            return
         stored = await self.live.call(call_id)
         if stored is None or stored.reserved_by:
             self.index.remove_call(call_id)
@@ -226,6 +261,13 @@ class Dispatcher:
         result = await self.live.handle(extension, event, now)
         if not result.changed:
             return result
+        await self._applied(extension, result, now)
+        if result.status.state is AgentState.READY:
+            await self.offer_waiting(extension)
+        return result
+
+    async def _applied(self, extension: str, result: sm.Transition, now: float) -> None:
+        """A transition stored in Redis: mirrored, its commands run, journalled."""
         self.note_status(result.status)
         for effect in result.effects:
             if isinstance(effect, sm.LogTransition):
@@ -233,6 +275,3 @@ class Dispatcher:
             elif isinstance(effect, sm.ScheduleWrapUpEnd):
                 self._end_wrapup_at(effect)
         await self.journal.record(extension, result, now)
-        if result.status.state is AgentState.READY:
-            await self.offer_waiting(extension)
-        return result

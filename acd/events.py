@@ -33,7 +33,7 @@ class AcdEvents:
         self.acd = acd
 
     def is_agent(self, endpoint: str) -> bool:
-        return endpoint in self.acd.dispatcher.index.profiles
+        return self.acd.is_agent(endpoint)
 
     async def resync(self, channels: tuple[ChannelRow, ...]) -> None:
         endpoints = {endpoint_of(row.channel) for row in channels}

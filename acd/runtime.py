@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,9 +15,10 @@ from redis.exceptions import RedisError
 
 from acd.config import AcdSettings
 from acd.core.agent_states import AgentStateError
-from acd.core.model import AgentProfile, AgentStatus
+from acd.core.model import AgentProfile, AgentStatus, WaitingCall
 from acd.core.wallboard import wallboard
 from acd.crm import CrmTransitionLog, restored_status
+from acd.live.changes import Changes
 from acd.service import Acd
 from crm_bridge.agent_repository import AgentRepository
 from crm_bridge.agent_state_repository import AgentStateLogRepository
@@ -80,18 +82,17 @@ class AcdRuntime:
             )
             if restored:
                 log.info("restored %d agent state(s) from the CRM", restored)
-        await self.acd.dispatcher.load(profiles)
+        await self.acd.load(profiles)
 
     async def keep_in_sync(self) -> None:
         """Follow every controller's changes; after Redis trouble, load everything again."""
-        dispatcher = self.acd.dispatcher
         while True:
             try:
-                async with self.acd.live.subscribe() as changes:
+                async with self.acd.subscribe() as changes:
                     await self.load()
                     self.loaded.set()
                     async for change in changes:
-                        dispatcher.apply_change(change)
+                        self.acd.apply_change(change)
             except (RedisError, OSError, TimeoutError) as exc:
                 log.warning("ACD lost Redis (%s); resynchronising", exc)
                 await asyncio.sleep(RESYNC_SECONDS)
@@ -143,17 +144,36 @@ class AcdRuntime:
         """Wallboard figures (``acd.core.wallboard``): per queue today with its line and agents by
         state, the calls in line (those ringing an agent too), the agents' states."""
         await self.started()
-        dispatcher = self.acd.dispatcher
-        queued = await self.acd.live.queued_calls()
+        queued = await self.acd.queued_calls()
         figures = await self.acd.stats.today()
-        statuses = list(dispatcher.statuses.values())
-        return wallboard(figures, queued, statuses, dispatcher.index.profiles, time.time())
+        statuses = self.acd.statuses()
+        return wallboard(figures, queued, statuses, self.acd.profiles(), time.time())
 
     async def agents_changed(self, extension: str) -> None:
         """The CRM's agents changed: refresh the profiles everywhere; forget a deleted one."""
         profiles = await self.profiles()
         for profile in profiles:
-            await self.acd.live.put_profile(profile)
-            self.acd.dispatcher.index.put_profile(profile)
+            await self.acd.put_profile(profile)
         if extension not in {p.extension for p in profiles}:
             await self.acd.forget(extension)
+
+    # ---- the console's read view (``ivr_acd.web.console``) -------------------------------
+    def agent_profiles(self) -> Mapping[str, AgentProfile]:
+        """Every known agent's profile, as this controller's mirror has it."""
+        return self.acd.profiles()
+
+    def agent_statuses(self) -> list[AgentStatus]:
+        """Every agent's status, as this controller's mirror has it."""
+        return self.acd.statuses()
+
+    async def agent_status(self, extension: str) -> AgentStatus:
+        """An agent's status as Redis has it now (logged out when never seen)."""
+        return await self.acd.current_status(extension)
+
+    async def call(self, call_id: str) -> WaitingCall | None:
+        """A call in the ACD's line (waiting, or being offered); None once answered or gone."""
+        return await self.acd.queued_call(call_id)
+
+    def changes(self) -> AbstractAsyncContextManager[Changes]:
+        """Every controller's changes to the ACD's live state (``acd.live.changes``)."""
+        return self.acd.subscribe()

@@ -1,20 +1,26 @@
 """The ACD's use cases: a caller joins the line (or returns to it after an agent did not answer),
 hears their place, asks for a callback; agents log in, pause and come back; Asterisk reports
 rings, answers and hang-ups; a periodic tick frees expired leases, ends wrap-up and escalates.
-Adapters (FastAGI routes, AMI events, the REST API) call these and nothing else."""
+Adapters (FastAGI routes, AMI events, the REST API) call these and nothing else.
+
+It is also the ACD's front door for other features: who the agents are and how they are (a
+read view of this controller's mirror), and an agent reserved for a call another feature places
+(progressive dunning), then connected, ended or released, by the dispatcher like any other."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
 from acd.core import agent_states as sm
-from acd.core.model import PAUSE_DIGITS, AgentState, AgentStatus, WaitingCall
+from acd.core.model import PAUSE_DIGITS, AgentProfile, AgentState, AgentStatus, WaitingCall
 from acd.core.queue_experience import average_handle_time, estimated_wait
 from acd.core.routing import RoutingPolicy, step_in_force, virtual_enqueue_time
-from acd.dispatcher import Dispatcher, Offer
+from acd.dispatcher import Dispatcher, Offer, Outbound
+from acd.live.changes import Changes, LiveChange
 from acd.live.queue_stats import QueueStats
 
 log = logging.getLogger(__name__)
@@ -62,6 +68,7 @@ class Acd:
     ) -> None:
         self.dispatcher = dispatcher
         self.live = dispatcher.live
+        self._index = dispatcher.index  # this controller's mirror
         self.stats = stats
         self.callbacks = callbacks
         self.clock = clock
@@ -79,7 +86,7 @@ class Acd:
         if not rang:
             await self.stats.offered(stored.queue)
         if not stored.reserved_by:
-            self.dispatcher.index.add_call(stored)
+            self._index.add_call(stored)
             offer = await self.dispatcher.agent_for(stored)
             if offer is not None:
                 return self._joined(offer.extension, offer.call, offer.step.name)
@@ -98,7 +105,7 @@ class Acd:
     def place(self, call_id: str) -> Place:
         """The caller's place in the line and the estimated wait (from this controller's
         mirror, which every controller keeps current)."""
-        index = self.dispatcher.index
+        index = self._index
         call = index.calls.get(call_id)
         if call is None:
             return Place(0, 0.0, False)
@@ -128,7 +135,7 @@ class Acd:
         call = await self.live.to_callback(call_id)
         if call is None:
             return False
-        self.dispatcher.index.add_call(call)
+        self._index.add_call(call)
         await self.callbacks.add(call, "requested", self.clock())
         log.info("call=%s queue=%s callback requested", call_id, call.queue)
         return True
@@ -139,7 +146,7 @@ class Acd:
         if call is None or call.callback:
             return
         removed = await self.live.remove_call(call_id)
-        self.dispatcher.index.remove_call(call_id)
+        self._index.remove_call(call_id)
         if removed:
             await self.stats.abandoned(call.queue)
             await self.callbacks.add(call, "abandoned", self.clock())
@@ -173,7 +180,7 @@ class Acd:
         talk = self.clock() - status.since
         result = await self.dispatcher.handle(extension, sm.CallEnded(call_id))
         if result.changed:
-            profile = self.dispatcher.index.profiles.get(extension)
+            profile = self.profile(extension)
             wrapup = profile.wrapup_seconds if profile else 0
             queue = self._talking.pop(call_id, "general")
             await self.stats.handled(queue, talk + wrapup)
@@ -216,12 +223,12 @@ class Acd:
         return await action(extension)
 
     async def _agent(self, extension: str, event: sm.AgentEvent) -> sm.Transition:
-        if extension not in self.dispatcher.index.profiles:
+        if extension not in self._index.profiles:
             raise UnknownAgentError(extension, "no such agent")
         return await self.dispatcher.handle(extension, event)
 
     async def state(self, extension: str) -> AgentStatus:
-        if extension not in self.dispatcher.index.profiles:
+        if extension not in self._index.profiles:
             raise UnknownAgentError(extension, "no such agent")
         return await self.live.status(extension)
 
@@ -241,7 +248,82 @@ class Acd:
         """The agent was deleted from the CRM."""
         await self.live.drop_agent(extension)
         self.dispatcher.statuses.pop(extension, None)
-        self.dispatcher.index.drop_profile(extension)
+        self._index.drop_profile(extension)
+
+    # ---- the front door: a read view for other features --------------------------------
+    def profiles(self) -> Mapping[str, AgentProfile]:
+        """Every known agent's profile (this controller's mirror of the CRM's), by extension."""
+        return self._index.profiles
+
+    def profile(self, extension: str) -> AgentProfile | None:
+        return self._index.profiles.get(extension)
+
+    def is_agent(self, extension: str) -> bool:
+        return extension in self._index.profiles
+
+    def statuses(self) -> list[AgentStatus]:
+        """Every agent's status as this controller's mirror has it."""
+        return list(self.dispatcher.statuses.values())
+
+    def ready_with(self, skill: str) -> list[str]:
+        """The ready agents with ``skill`` (any level, any language), longest idle first."""
+        index = self._index
+        found = [
+            (idle, ext) for ext, idle in index.ready.items() if skill in index.profiles[ext].skills
+        ]
+        return [ext for _, ext in sorted(found)]
+
+    async def current_status(self, extension: str) -> AgentStatus:
+        """An agent's status as Redis has it now (logged out when never seen)."""
+        return await self.live.status(extension)
+
+    async def queued_call(self, call_id: str) -> WaitingCall | None:
+        """A call in the line (waiting, or being offered); None once answered or gone."""
+        return await self.live.call(call_id)
+
+    async def queued_calls(self) -> list[WaitingCall]:
+        return await self.live.queued_calls()
+
+    def subscribe(self) -> AbstractAsyncContextManager[Changes]:
+        """Every controller's changes to the live state, from the moment the block is entered."""
+        return self.live.subscribe()
+
+    # ---- the front door: agents for calls another feature places -----------------------
+    async def reserve_outbound(
+        self, call: WaitingCall, lease_seconds: float, purpose: str, languages: Sequence[str] = ()
+    ) -> str | None:
+        """Reserve the best ready agent for ``call`` (never in line; see
+        ``Dispatcher.reserve_outbound``) for ``lease_seconds``; the agent's log line and the
+        agent state log say ``purpose``. The agent's extension, or None: nobody ready."""
+        outbound = Outbound(lease_seconds, purpose)
+        offer = await self.dispatcher.reserve_outbound(call, outbound, languages)
+        return None if offer is None else offer.extension
+
+    async def outbound_answered(self, extension: str, call_id: str) -> None:
+        """The reserved agent picked up: on-call."""
+        await self.dispatcher.handle(extension, sm.Answered(call_id))
+
+    async def outbound_ended(self, extension: str, call_id: str) -> None:
+        """The call ended: wrap-up (or ready again, if it ended while the agent's phone rang)."""
+        await self.dispatcher.handle(extension, sm.CallEnded(call_id))
+
+    async def release(self, extension: str, call_id: str) -> None:
+        """The reservation is not needed after all: the agent is ready again, idle time kept;
+        a call placed by the ACD goes (one in line would wait again)."""
+        await self.dispatcher.handle(extension, sm.Withdraw(call_id))
+
+    # ---- the mirror ----------------------------------------------------------------------
+    async def load(self, profiles: Iterable[AgentProfile]) -> None:
+        """The CRM's profiles into Redis and the mirror, and the whole live state read."""
+        await self.dispatcher.load(profiles)
+
+    async def put_profile(self, profile: AgentProfile) -> None:
+        await self.live.put_profile(profile)
+        self._index.put_profile(profile)
+
+    def apply_change(self, change: LiveChange) -> None:
+        """One change published by any controller (this one included)."""
+        self.dispatcher.apply_change(change)
 
     # ---- the tick ------------------------------------------------------------------------
     async def tick(self) -> None:
@@ -255,15 +337,15 @@ class Acd:
             self.dispatcher.note_status(released.status)
             call = await self.live.call(released.call_id)
             if call is not None and not call.reserved_by:
-                self.dispatcher.index.add_call(call)
+                self._index.add_call(call)
         for status in list(self.dispatcher.statuses.values()):
             if status.state is AgentState.WRAP_UP:
-                profile = self.dispatcher.index.profiles.get(status.extension)
+                profile = self.profile(status.extension)
                 wrapup = profile.wrapup_seconds if profile else 0
                 if now >= status.since + wrapup:
                     await self.dispatcher.handle(status.extension, sm.WrapUpEnded(status.call_id))
         await self.dispatcher.sweep()
-        for queue in {c.queue for c in self.dispatcher.index.calls.values()}:
+        for queue in {c.queue for c in self._index.calls.values()}:
             await self.refresh_handle_times(queue)
 
 

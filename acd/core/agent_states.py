@@ -5,21 +5,24 @@ touches Redis or Asterisk. ``acd.live.live_state`` stores the result with compar
 Rules (``now`` is epoch seconds; every change bumps ``version``; ``since`` moves only when the
 state does):
 
-- logged-out: ``Login`` -> ready (idle since now); ``Pause``/``Unpause``/``Offer`` raise
-  ``agent-not-logged-in``; call events are stale and ignored.
-- ready: ``Offer`` -> reserved for the call until ``lease_until``.
+- logged-out: ``Login`` -> ready (idle since now); ``Pause``/``Unpause``/``Offer``/
+  ``ReserveOutbound`` raise ``agent-not-logged-in``; call events are stale and ignored.
+- ready: ``Offer`` -> reserved for the call until ``lease_until``; ``ReserveOutbound`` too, for a
+  call the ACD places itself (a progressive dunning call), its log line giving the ``purpose``.
 - reserved: ``Answered`` -> on-call; ``NoAnswer`` -> paused("no-answer"), the call is requeued
   with this agent excluded (the ACD's reason wins over a pending pause, which is dropped);
   ``LeaseExpired`` (once ``now`` reaches the lease) or ``Withdraw`` -> ready with idle_since
-  unchanged, the call requeued; ``CallEnded`` (the caller hung up while it rang) -> ready.
+  unchanged, the call requeued (the live state drops a call that was never in line, an outbound
+  one); ``CallEnded`` (the caller hung up while it rang) -> ready.
 - on-call: ``CallEnded`` -> wrap-up, or straight on when wrap-up is 0 s.
 - wrap-up: ``WrapUpEnded`` -> ready (idle since now).
 - ready / paused / wrap-up: ``Pause(reason)`` -> paused(reason); paused: ``Unpause`` -> ready.
 - reserved / on-call: ``Pause`` is remembered in ``pending_reason`` and applied where the agent
   would otherwise become ready (after wrap-up, lease expiry, withdrawal); ``Unpause`` drops it.
 - ``Logout`` from any state but reserved / on-call (``agent-busy``).
-- ``Offer`` to a busy agent (reserved, on-call, wrap-up) raises ``agent-busy``, to a paused one
-  ``invalid-transition``; ``Pause`` without a reason is an ``invalid-transition``.
+- ``Offer`` (or ``ReserveOutbound``) to a busy agent (reserved, on-call, wrap-up) raises
+  ``agent-busy``, to a paused one ``invalid-transition``; ``Pause`` without a reason is an
+  ``invalid-transition``.
 
 An event about another call than the agent's current one, or one that changes nothing (the same
 AMI event twice, a second login, unpause while ready), returns the status untouched and no effects.
@@ -88,6 +91,16 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class ReserveOutbound:
+    """Reserve a ready agent for a call the ACD places itself (nobody waits in line for it):
+    as ``Offer``, and the log line says what for (``purpose``, e.g. "dunning")."""
+
+    call_id: str
+    lease_until: float
+    purpose: str
+
+
+@dataclass(frozen=True)
 class Answered:
     call_id: str
 
@@ -125,6 +138,7 @@ AgentEvent = (
     | Pause
     | Unpause
     | Offer
+    | ReserveOutbound
     | Answered
     | NoAnswer
     | CallEnded
@@ -205,7 +219,7 @@ def transition(
 ) -> Transition:
     """The next status of the agent and the commands to run; raises ``AgentStateError``."""
     if status.state is AgentState.LOGGED_OUT and not isinstance(event, Login | Logout):
-        if isinstance(event, Pause | Unpause | Offer):
+        if isinstance(event, Pause | Unpause | Offer | ReserveOutbound):
             raise AgentNotLoggedInError(status.extension)
         return Transition(status)
     return _HANDLERS[type(event)](status, event, now, wrapup_seconds)
@@ -247,6 +261,15 @@ def _offer(s: AgentStatus, e: Offer, now: float, _: int) -> Transition:
     if s.state is AgentState.PAUSED:
         raise InvalidTransitionError(s.extension, "cannot offer a call to a paused agent")
     raise AgentBusyError(s.extension, f"cannot offer a call while {s.state}")
+
+
+def _reserve_outbound(s: AgentStatus, e: ReserveOutbound, now: float, _: int) -> Transition:
+    offered = _offer(s, Offer(e.call_id, e.lease_until), now, 0)
+    logs = (
+        replace(effect, reason=e.purpose) if isinstance(effect, LogTransition) else effect
+        for effect in offered.effects
+    )
+    return replace(offered, effects=tuple(logs))
 
 
 def _answered(s: AgentStatus, e: Answered, now: float, _: int) -> Transition:
@@ -341,6 +364,7 @@ _HANDLERS: dict[type, _Handler] = {
     Pause: _pause,
     Unpause: _unpause,
     Offer: _offer,
+    ReserveOutbound: _reserve_outbound,
     Answered: _answered,
     NoAnswer: _no_answer,
     CallEnded: _call_ended,

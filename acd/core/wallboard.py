@@ -195,7 +195,7 @@ def change_events(
     now: float,
 ) -> list[dict[str, Any]]:
     """The console events of one published change of the ACD's live state
-    (``acd.live.live_state.LiveChange``): an agent's new state, a call joining, returning to or
+    (``acd.live.changes.LiveChange``): an agent's new state, a call joining, returning to or
     leaving the line, an offer. Profile and restore changes make none (the next snapshot
     shows them)."""
     events: list[dict[str, Any]] = []

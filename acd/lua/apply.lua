@@ -1,6 +1,7 @@
--- Compare-and-set of one agent's status (computed by acd.agent_states), and what the change
+-- Compare-and-set of one agent's status (computed by acd.core.agent_states), and what the change
 -- means for the call the agent held: requeue it (back to waiting, maybe excluding the agent),
--- or take it out of the queue (connect: answered; drop: the caller hung up while it rang).
+-- or take it out of the queue (connect: answered; drop: the caller hung up while it rang). A
+-- call the ACD placed itself (outbound) was never in line: instead of a requeue, it is dropped.
 -- KEYS: agent hash, agents set, logged-in set, leases zset, call hash, queue zset
 -- ARGV: channel, extension, expected version, call op ('', requeue, connect, drop), call_id,
 --       exclude, then field/value pairs of the new status
@@ -32,6 +33,9 @@ end
 
 local message = {op = 'agent', agent = status}
 if op ~= '' and redis.call('HGET', call, 'reserved_by') == ext then
+  if op == 'requeue' and not redis.call('ZSCORE', queue, call_id) then
+    op = 'drop'
+  end
   message.op = op
   message.call_id = call_id
   if op == 'requeue' then

@@ -62,7 +62,7 @@ def build_dialer(
     campaigns = CampaignRepository(database.sessions, clock)
     facts = CampaignFacts(database.sessions, clock)
     reservation = config.ring_seconds + AMD_SECONDS + config.connect_seconds
-    agents = CollectionsAgents(acd, redis, prefix, reservation + LEASE_MARGIN_SECONDS)
+    agents = CollectionsAgents(acd, reservation + LEASE_MARGIN_SECONDS)
     tracker = AttemptTracker(
         campaigns,
         facts,

@@ -19,11 +19,11 @@ import redis.asyncio as aioredis
 
 from acd.core import agent_states as sm
 from acd.core.model import AgentProfile, AgentState, AgentStatus, WaitingCall
+from acd.live.changes import LiveChange
 from acd.live.live_state import (
     CALL_TTL_SECONDS,
     MAX_RETRIES,
     ConcurrentUpdateError,
-    LiveChange,
     LiveState,
     Released,
 )
@@ -367,6 +367,62 @@ async def test_a_removed_call_is_not_requeued_by_a_lease_expiry(live: LiveState)
     assert [r.call_id for r in await live.expire_leases(10.0)] == ["c1"]
     assert (await live.status("8001")).state is AgentState.READY
     assert await live.queued_calls() == []
+
+
+# ---- a call the ACD places itself (outbound) ---------------------------------------------
+
+
+def placed(call_id: str, at: float) -> WaitingCall:
+    return waiting(call_id, at, channel="", skills=("collections",), queue="collections")
+
+
+async def test_an_outbound_reservation_stores_its_call_reserved_and_never_queued(
+    live: LiveState,
+) -> None:
+    await ready(live, "8001", "8002")
+    event = sm.ReserveOutbound("d1-ag", 62.0, "dunning")
+    async with live.subscribe() as subscription:
+        result = await live.offer("8001", event, 1, 2.0, placed=placed("d1-ag", 2.0))
+        assert result is not None
+        assert result.status == AgentStatus(
+            "8001",
+            AgentState.RESERVED,
+            since=2.0,
+            idle_since=1.0,
+            call_id="d1-ag",
+            lease_until=62.0,
+            version=2,
+        )
+        assert [e.line() for e in result.effects if isinstance(e, sm.LogTransition)] == [
+            "call=d1-ag agent=8001 ready -> reserved reason=dunning"
+        ]
+        assert await live.call("d1-ag") == replace(placed("d1-ag", 2.0), reserved_by="8001")
+        assert await live.queued_calls() == []  # nobody else is ever offered it
+        # the same call placed twice: refused, the other agent untouched
+        assert await live.offer("8002", event, 1, 3.0, placed=placed("d1-ag", 3.0)) is None
+        assert (await live.status("8002")).version == 1
+        # let go: the agent is ready again, and the call goes (there is no line to go back to)
+        released = await live.release("8001", "d1-ag", 4.0)
+        assert released.status.state is AgentState.READY
+        assert await live.call("d1-ag") is None
+        ops = []
+        while (change := await subscription.next(timeout=2.0)) is not None:
+            ops.append((change.op, change.call_id, change.call))
+            if change.op == "drop":
+                break
+    assert ops == [("reserve", "d1-ag", None), ("drop", "d1-ag", None)]
+
+
+async def test_only_an_outbound_reservation_places_a_call(live: LiveState) -> None:
+    await ready(live, "8001")
+    await live.enqueue(waiting("c1", 1.0))
+    with pytest.raises(TypeError):
+        await live.offer("8001", sm.Offer("c1", 17.0), 1, 2.0, placed=waiting("c1", 1.0))
+    with pytest.raises(TypeError):
+        await live.offer("8001", sm.ReserveOutbound("d1-ag", 17.0, "dunning"), 1, 2.0)
+    with pytest.raises(TypeError):
+        await live.handle("8001", sm.ReserveOutbound("d1-ag", 17.0, "dunning"), 2.0)
+    assert (await live.status("8001")).version == 1
 
 
 # ---- pub/sub, snapshot, restore ----------------------------------------------------------

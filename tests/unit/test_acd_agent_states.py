@@ -20,6 +20,7 @@ from acd.core.agent_states import (
     Pause,
     PauseForNoAnswer,
     RequeueCall,
+    ReserveOutbound,
     ScheduleWrapUpEnd,
     Transition,
     Unpause,
@@ -83,6 +84,8 @@ WRAP_UP_PENDING = AgentStatus(
     pending_reason="break",
 )
 
+DUNNING = ReserveOutbound("d1-ag", 320.0, "dunning")  # a call the ACD places itself
+
 STATES = [
     OUT,
     READY,
@@ -101,6 +104,7 @@ EVENTS = [
     Pause("lunch"),
     Unpause(),
     Offer("c2", 320.0),
+    DUNNING,
     Answered("c1"),
     NoAnswer("c1"),
     CallEnded("c1"),
@@ -142,6 +146,19 @@ CHANGES = [
             since=NOW,
             idle_since=100.0,
             call_id="c2",
+            lease_until=320.0,
+            version=2,
+        ),
+    ),
+    (
+        READY,
+        DUNNING,
+        AgentStatus(
+            "8001",
+            AgentState.RESERVED,
+            since=NOW,
+            idle_since=100.0,
+            call_id="d1-ag",
             lease_until=320.0,
             version=2,
         ),
@@ -452,6 +469,14 @@ ERRORS = [
     (RESERVED_PENDING, Offer("c2", 320.0), AgentBusyError, "agent-busy"),
     (ON_CALL_PENDING, Offer("c2", 320.0), AgentBusyError, "agent-busy"),
     (WRAP_UP_PENDING, Offer("c2", 320.0), AgentBusyError, "agent-busy"),
+    (OUT, DUNNING, AgentNotLoggedInError, "agent-not-logged-in"),
+    (RESERVED, DUNNING, AgentBusyError, "agent-busy"),
+    (ON_CALL, DUNNING, AgentBusyError, "agent-busy"),
+    (WRAP_UP, DUNNING, AgentBusyError, "agent-busy"),
+    (PAUSED, DUNNING, InvalidTransitionError, "invalid-transition"),
+    (RESERVED_PENDING, DUNNING, AgentBusyError, "agent-busy"),
+    (ON_CALL_PENDING, DUNNING, AgentBusyError, "agent-busy"),
+    (WRAP_UP_PENDING, DUNNING, AgentBusyError, "agent-busy"),
 ]
 
 
@@ -596,6 +621,19 @@ def test_an_offer_logs_the_line() -> None:
         LogTransition("8001", AgentState.READY, AgentState.RESERVED, call_id="c2"),
     )
     assert result.effects[0].line() == "call=c2 agent=8001 ready -> reserved"
+
+
+def test_an_outbound_reservation_logs_what_it_is_for() -> None:
+    result = transition(READY, DUNNING, NOW, WRAP)
+    assert result.effects == (
+        LogTransition(
+            "8001", AgentState.READY, AgentState.RESERVED, call_id="d1-ag", reason="dunning"
+        ),
+    )
+    assert result.effects[0].line() == "call=d1-ag agent=8001 ready -> reserved reason=dunning"
+    assert result.status.reason == ""  # the agent's state has no reason: only the line
+    again = transition(result.status, DUNNING, NOW + 1, WRAP)
+    assert again == Transition(result.status)  # the same reservation twice
 
 
 def test_no_answer_requeues_the_call_excluding_the_agent_and_pauses_it() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from acd.core.model import AgentProfile, AgentState, AgentStatus
-from acd.live.live_state import LiveChange
+from acd.live.changes import LiveChange
 from crm_bridge.vocab import Role
 from ivr_acd.web.console.hub import PAUSE_REASONS, ConsoleHub, Subscription
 from ivr_acd.web.console.view import Viewer

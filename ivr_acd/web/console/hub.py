@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 
 from acd.core.model import AgentProfile, AgentState, AgentStatus, PauseReason
 from acd.core.wallboard import change_events, fingerprint
-from acd.live.live_state import LiveChange
+from acd.live.changes import LiveChange
 from ivr_acd.web.console.view import Viewer, hello, visible
 
 log = logging.getLogger(__name__)

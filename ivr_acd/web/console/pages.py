@@ -91,14 +91,14 @@ def console_ports(
     the end of wrap-up, for ``app[ivr_acd.web.console.routes.CONSOLE]``."""
     prefix = settings.paths.redis_prefix
     pops = ScreenPops(
-        acd.acd.live,
+        acd,
         live,
         HandoffStore(redis, prefix),
         customers,
         CustomerPolicies(database.sessions),
         ami_ivr_path(ami),
     )
-    hub = ConsoleHub(AcdBoard(acd, live), pops, acd.acd.live.subscribe)
+    hub = ConsoleHub(AcdBoard(acd, live), pops, acd.changes)
     spawn(hub.follow_changes(), "console-changes")
     spawn(hub.refresh_forever(), "console-snapshots")
     return ConsolePorts(

@@ -8,11 +8,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 from acd.core.model import AgentProfile, AgentStatus, WaitingCall
 from acd.core.wallboard import live_calls_view
-from acd.live.live_state import LiveState
 from acd.runtime import AcdRuntime
 from crm_bridge.calls.live import LiveCallStore
 from crm_bridge.customer_cache import CustomerLookup
@@ -42,20 +41,19 @@ class AcdBoard:
     async def snapshot(self) -> Event:
         """What ``/queues`` shows, and the calls in progress with the agent on each."""
         board = dict(await self._acd.snapshot())
-        dispatcher = self._acd.acd.dispatcher
         board["calls"] = live_calls_view(
             await self._live_calls.list(),
-            list(dispatcher.statuses.values()),
-            dispatcher.index.profiles,
+            self._acd.agent_statuses(),
+            self._acd.agent_profiles(),
             self._clock(),
         )
         return board
 
     def profiles(self) -> Mapping[str, AgentProfile]:
-        return self._acd.acd.dispatcher.index.profiles
+        return self._acd.agent_profiles()
 
     async def status(self, extension: str) -> AgentStatus:
-        return await self._acd.acd.live.status(extension)
+        return await self._acd.agent_status(extension)
 
 
 def screen_pop(
@@ -96,10 +94,16 @@ def screen_pop(
 IvrPath = Callable[[str], Awaitable[str]]  # a channel's IVR path ("" when unknown)
 
 
+class CallsInLine(Protocol):
+    """The ACD's line (``acd.runtime.AcdRuntime``): a call waiting or being offered."""
+
+    async def call(self, call_id: str) -> WaitingCall | None: ...
+
+
 class ScreenPops:
     def __init__(
         self,
-        live: LiveState,
+        line: CallsInLine,
         live_calls: LiveCallStore,
         handoffs: HandoffStore,
         customers: CustomerLookup,
@@ -107,7 +111,7 @@ class ScreenPops:
         ivr_path: IvrPath,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._live = live
+        self._line = line
         self._live_calls = live_calls
         self._handoffs = handoffs
         self._customers = customers
@@ -116,7 +120,7 @@ class ScreenPops:
         self._clock = clock
 
     async def for_offer(self, extension: str, call_id: str) -> Event | None:
-        call = await self._live.call(call_id)
+        call = await self._line.call(call_id)
         caller, channel = (call.caller_number, call.channel) if call else ("", "")
         if call is None:  # answered already: the call has left the line
             found = [c for c in await self._live_calls.list() if c.linkedid == call_id]

@@ -2,7 +2,7 @@
 
 Pure functions; the Mandarin voice reads Chinese characters, the English voice reads words.
 
-Reading choices (tested in tests/unit/test_say.py):
+Reading choices (tested in tests/unit/ivr/test_say.py):
 
 * Mandarin numbers follow the standard zero rules: one 零 for any run of skipped places
   (105 一百零五, 1010 一千零一十, 10200 一万零二百, 1000001 一百万零一); a leading 一十 is

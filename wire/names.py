@@ -1,6 +1,7 @@
 """Names that cross the Python / Asterisk boundary: dialplan contexts, channel variables,
-globals, AGI routes, user events and their headers, and CDR variables. ``tests/unit/test_names.py``
-checks that ``dialplans/`` and ``asterisk-config/`` use exactly these."""
+globals, AGI routes, user events and their headers, and CDR variables.
+``tests/unit/wire/test_names.py`` checks that ``dialplans/`` and ``asterisk-config/`` use exactly
+these."""
 
 from __future__ import annotations
 

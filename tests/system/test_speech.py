@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ivr.speech_input import Heard, Recognizer, SpeechInput, VoskRecognizers, packaged_model_dir
-from tests.integration.test_speech_vosk import PHRASES, synthesise
+from tests.integration.ivr.test_speech_vosk import PHRASES, synthesise
 from tests.system.conftest import HOTLINE, Stack, eventually
 from wire import names
 from wire.agi import AgiChannel, FastAgiServer

@@ -14,7 +14,7 @@ import yaml
 from ivr.menu import DEFAULT_MENU_FILE
 from ivr.speech_input import packaged_model_dir
 from ivr_acd_dev.simulator import Phone
-from tests.integration.test_speech_vosk import synthesise
+from tests.integration.ivr.test_speech_vosk import synthesise
 from tests.system.conftest import Stack, utc_now_iso
 from tests.system.test_ivr_flows import reach_person
 

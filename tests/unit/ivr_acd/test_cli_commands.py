@@ -14,7 +14,7 @@ from ivr_acd.commands import GROUP, Command, discover
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 DEV_COMMANDS = {"up", "down", "demo", "sandbox", "seed", "phones"}
 UNUSED = Command("unused", "a test command", lambda settings, args: 0)
 

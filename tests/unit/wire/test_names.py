@@ -18,7 +18,7 @@ from wire import names
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 DIALPLAN = (ROOT / "dialplans/extensions.conf").read_text()
 BENCH = (ROOT / "dialplans/bench.conf").read_text()
 PJSIP = (ROOT / "asterisk-config/pjsip.conf").read_text()

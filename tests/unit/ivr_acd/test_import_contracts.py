@@ -15,7 +15,7 @@ import pytest
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 CONFIG = PYPROJECT["tool"]["importlinter"]
 CONTRACTS = {contract["id"]: contract["name"] for contract in CONFIG["contracts"]}

@@ -36,7 +36,7 @@ SERVICE_SUPERVISOR = Requester("supervisor", "9001", "service", "刘建国")
 VIP_SUPERVISOR = Requester("supervisor", "9002", "vip", "Helen Zhou")
 SERVICE_AGENT = Requester("agent", "8002", "service", "王静")
 AGENT_8001 = Person("8001", "agent", "service")
-DIALPLAN = (Path(__file__).parents[2] / "dialplans/extensions.conf").read_text()
+DIALPLAN = (Path(__file__).parents[4] / "dialplans/extensions.conf").read_text()
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ ROW = (
 
 
 def test_the_journal_matches_the_cdr_custom_template():
-    template = (Path(__file__).parents[2] / "asterisk-config/cdr_custom.conf").read_text()
+    template = (Path(__file__).parents[4] / "asterisk-config/cdr_custom.conf").read_text()
     assert template.count("CSV_QUOTE") == len(FIELDS)
 
 

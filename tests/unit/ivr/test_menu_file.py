@@ -16,7 +16,7 @@ def test_default_tree_loads_with_both_languages():
 
 def test_a_menu_pointing_nowhere_is_refused_at_start_up(tmp_path: Path):
     bad = tmp_path / "menu.yaml"
-    text = (Path(__file__).parents[2] / "ivr/menus/hotline.yaml").read_text()
+    text = (Path(__file__).parents[3] / "ivr/menus/hotline.yaml").read_text()
     bad.write_text(text.replace("goto: main", "goto: nowhere"))
     with pytest.raises(MenuError, match="unknown 'nowhere'"):
         load_menu_tree(bad)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_cli_commands import DEV_COMMANDS, declared
+from tests.unit.ivr_acd.test_cli_commands import DEV_COMMANDS, declared
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 
 
 def _metadata(site: Path) -> None:

@@ -14,7 +14,7 @@ from ivr_acd.settings import Settings, load_settings
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 COMPOSE = yaml.safe_load((ROOT / "docker/compose.yaml").read_text())
 
 

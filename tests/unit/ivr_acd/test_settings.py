@@ -6,7 +6,7 @@ from ivr_acd.settings import ConfigError, load_settings
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 
 
 def test_the_example_file_is_valid_and_matches_the_defaults(monkeypatch: pytest.MonkeyPatch):

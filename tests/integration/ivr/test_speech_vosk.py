@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ivr.speech_input import Heard, SpeechInput, VoskRecognizers, packaged_model_dir
-from tests.integration.test_speech_input import FakeAsterisk
+from tests.integration.ivr.test_speech_input import FakeAsterisk
 from wire.audiosocket import AudioSocketServer, encode_audio
 
 pytestmark = pytest.mark.integration

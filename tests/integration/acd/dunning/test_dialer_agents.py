@@ -34,6 +34,7 @@ from crm_bridge.calls.records import CallRecord
 from crm_bridge.db import Database
 from crm_bridge.models import Customer, CustomerPhone, Policy
 from crm_bridge.repositories import AgentStateLogRepository
+from tests.integration.acd.dunning.fakes import FakeLease, FakePrompts
 from wire.events import OriginateResponse
 
 pytestmark = pytest.mark.integration
@@ -148,27 +149,6 @@ class FakeAmi:
 class NoCdrs:
     async def get(self, linkedid: str) -> CallRecord | None:
         return None
-
-
-class FakeLease:
-    owner = "test-controller"
-
-    async def hold(self, campaign_id: str) -> bool:
-        return True
-
-    async def release(self, campaign_id: str) -> None:
-        return None
-
-    async def recent_starts(self, campaign_id: str, now: float) -> list[float]:
-        return []
-
-    async def note_starts(self, campaign_id: str, starts: object, now: float) -> None:
-        return None
-
-
-class FakePrompts:
-    async def ensure(self, language: str, text: str) -> str:
-        return f"prompts/{language}-{len(text)}"
 
 
 async def _overdue_customer(database: Database) -> None:

@@ -23,6 +23,7 @@ from crm_bridge.db import Database
 from crm_bridge.models import Customer, CustomerPhone, Policy
 from crm_bridge.vocab import CampaignMode
 from tests.fake_ami import FakeAmi as BaseFakeAmi
+from tests.integration.acd.dunning.fakes import FakeLease, FakePrompts
 from wire import names
 from wire.events import DunningAmd, Hangup, OriginateResponse, Resync
 from wire.replies import ChannelRow
@@ -64,27 +65,6 @@ class FakeCdrs:
 
     async def get(self, linkedid: str) -> CallRecord | None:
         return self.records.get(linkedid)
-
-
-class FakeLease:
-    owner = "test-controller"
-
-    async def hold(self, campaign_id: str) -> bool:
-        return True
-
-    async def release(self, campaign_id: str) -> None:
-        return None
-
-    async def recent_starts(self, campaign_id: str, now: float) -> list[float]:
-        return []
-
-    async def note_starts(self, campaign_id: str, starts: object, now: float) -> None:
-        return None
-
-
-class FakePrompts:
-    async def ensure(self, language: str, text: str) -> str:
-        return f"prompts/{language}-{len(text)}"
 
 
 def _cdr(linkedid: str, disposition: str) -> CallRecord:

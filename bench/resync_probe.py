@@ -180,7 +180,7 @@ class Rig:
 
     def start(self) -> asyncio.Task[None]:
         empty = Empty()
-        recorder = self.m["recorder"].CallRecorder(self.settings, self.ami, empty, empty, empty)
+        recorder = self._recorder(empty)
         supervision = self.m["supervision"].Supervision(self.ami, empty, empty)
         tracker = self.m["dialer"].AttemptTracker(empty, empty, self.ami, empty, None, lambda: None)
         if self.old:
@@ -190,6 +190,22 @@ class Rig:
         applies = (recorder.apply, acd.apply, supervision.apply, tracker.apply)
         marked = [self._marked(n, a) for n, a in zip(SUBSCRIBERS, applies, strict=True)]
         return asyncio.create_task(self.m["pump"].EventPump(self.ami, marked).run())
+
+    def _recorder(self, empty: Empty) -> Any:
+        """The old tree's recorder took the settings; this tree's takes the resolved paths."""
+        recorder = self.m["recorder"].CallRecorder
+        if self.old:
+            return recorder(self.settings, self.ami, empty, empty, empty)
+        paths = self.settings.paths
+        return recorder(
+            self.ami,
+            empty,
+            empty,
+            empty,
+            journal=paths.cdr_journal,
+            cursor_file=paths.journal_cursor,
+            settle_seconds=self.settings.controller.cdr_settle,
+        )
 
     def _marked(self, name: str, apply: Apply) -> Apply:
         resync = self.m["events"].Resync

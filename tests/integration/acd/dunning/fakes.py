@@ -1,7 +1,16 @@
 """In-memory fakes the dialer's integration tests share: a lease always held, prompts already
-rendered."""
+rendered, and the dialer built around them."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from acd.dunning.config import CampaignSettings
+from acd.dunning.dialer import Dialer, Trunk
+from acd.dunning.events import AttemptTracker
+from acd.dunning.facts import CampaignFacts
+from acd.dunning.repository import CampaignRepository
 
 
 class FakeLease:
@@ -23,3 +32,15 @@ class FakeLease:
 class FakePrompts:
     async def ensure(self, language: str, text: str) -> str:
         return f"prompts/{language}-{len(text)}"
+
+
+def make_dialer(
+    campaigns: CampaignRepository,
+    facts: CampaignFacts,
+    tracker: AttemptTracker,
+    clock: Callable[[], datetime],
+) -> Dialer:
+    """A dialer with no settle time, on the test trunk, its lease held and prompts rendered."""
+    config = CampaignSettings(settle_seconds=0, recover_after=60)
+    trunk = Trunk(carrier="carrier", caller_id="4008001000")
+    return Dialer(config, trunk, campaigns, facts, tracker, FakeLease(), FakePrompts(), clock)  # type: ignore[arg-type]

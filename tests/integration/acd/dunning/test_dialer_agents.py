@@ -21,9 +21,8 @@ from acd.core.routing import RoutingPolicy
 from acd.crm import CrmTransitionLog
 from acd.dispatcher import Dispatcher
 from acd.dunning.agents import CollectionsAgents, agent_call_id
-from acd.dunning.config import CampaignSettings
 from acd.dunning.core.codec import spec_from
-from acd.dunning.dialer import Dialer, Trunk
+from acd.dunning.dialer import Dialer
 from acd.dunning.events import AttemptTracker
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.repository import CampaignRepository
@@ -34,7 +33,7 @@ from crm_bridge.calls.records import CallRecord
 from crm_bridge.db import Database
 from crm_bridge.models import Customer, CustomerPhone, Policy
 from crm_bridge.repositories import AgentStateLogRepository
-from tests.integration.acd.dunning.fakes import FakeLease, FakePrompts
+from tests.integration.acd.dunning.fakes import make_dialer
 from wire.events import OriginateResponse
 
 pytestmark = pytest.mark.integration
@@ -192,9 +191,7 @@ async def _progressive_dialer(database: Database, agents: CollectionsAgents) -> 
     await campaigns.set_state("dial-agents", "start")
     facts = CampaignFacts(database.sessions, clock)
     tracker = AttemptTracker(campaigns, facts, FakeAmi(), NoCdrs(), agents, clock, settle_seconds=0)
-    config = CampaignSettings(settle_seconds=0, recover_after=60)
-    trunk = Trunk(carrier="carrier", caller_id="4008001000")
-    return Dialer(config, trunk, campaigns, facts, tracker, FakeLease(), FakePrompts(), clock)  # type: ignore[arg-type]
+    return make_dialer(campaigns, facts, tracker, clock)
 
 
 async def test_a_progressive_reservation_is_in_the_agent_state_log(

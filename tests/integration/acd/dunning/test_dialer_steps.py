@@ -11,10 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from acd.dunning.config import CampaignSettings
 from acd.dunning.core.attempts import Live
 from acd.dunning.core.codec import spec_from
-from acd.dunning.dialer import Dialer, Trunk, linkedid_for
+from acd.dunning.dialer import Dialer, linkedid_for
 from acd.dunning.events import AttemptTracker, Tracked
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.repository import CampaignRepository
@@ -23,7 +22,7 @@ from crm_bridge.db import Database
 from crm_bridge.models import Customer, CustomerPhone, Policy
 from crm_bridge.vocab import CampaignMode
 from tests.fake_ami import FakeAmi as BaseFakeAmi
-from tests.integration.acd.dunning.fakes import FakeLease, FakePrompts
+from tests.integration.acd.dunning.fakes import make_dialer
 from wire import names
 from wire.events import DunningAmd, Hangup, OriginateResponse, Resync
 from wire.replies import ChannelRow
@@ -103,12 +102,10 @@ async def _people(database: Database) -> list[int]:
 
 
 def _dialer(database: Database, ami: FakeAmi, cdrs: FakeCdrs, clock: Clock) -> Dialer:
-    config = CampaignSettings(settle_seconds=0, recover_after=60)
-    trunk = Trunk(carrier="carrier", caller_id="4008001000")
     campaigns = CampaignRepository(database.sessions, clock)
     facts = CampaignFacts(database.sessions, clock)
     tracker = AttemptTracker(campaigns, facts, ami, cdrs, None, clock, settle_seconds=0)
-    return Dialer(config, trunk, campaigns, facts, tracker, FakeLease(), FakePrompts(), clock)  # type: ignore[arg-type]
+    return make_dialer(campaigns, facts, tracker, clock)
 
 
 async def test_claimed_before_the_dial_and_neither_lost_nor_repeated_over_a_restart(

@@ -45,6 +45,21 @@ class ConfigError(Exception):
     """A setting is missing or invalid; the message says which and why."""
 
 
+# A file Asterisk reads, as Asterisk sees it: absolute, nothing that ends or comments a line.
+_ASTERISK_FILE = r"^/[^\x00-\x1f\x7f;]+$"
+
+
+class SipTlsSettings(BaseModel):
+    """SIP over TLS for the agents' and supervisors' softphones (pjsip ``transport-tls``)."""
+
+    port: Port = Field(5061, ge=1, le=65535)
+    cert_file: str = Field(
+        pattern=_ASTERISK_FILE, description="PEM certificate, as Asterisk sees it"
+    )
+    key_file: str = Field(pattern=_ASTERISK_FILE, description="its PEM private key")
+    ca_file: str | None = Field(None, pattern=_ASTERISK_FILE, description="CA chain to send")
+
+
 class AsteriskSettings(BaseModel):
     host: str = "127.0.0.1"
     sip_port: Port = Field(5060, ge=1, le=65535)
@@ -83,11 +98,21 @@ class AsteriskSettings(BaseModel):
         return lines
 
     agent_ring_seconds: int = Field(30, ge=5, le=600)
+    sip_tls: SipTlsSettings | None = Field(
+        None, description="softphones register and are called over TLS; over UDP if unset"
+    )
+    srtp: bool = Field(False, description="softphones' media as SRTP (SDES keys, needs sip_tls)")
 
     @model_validator(mode="after")
     def _rtp_range(self) -> AsteriskSettings:
         if self.rtp_end <= self.rtp_start:
             raise ValueError("rtp_end must be above rtp_start")
+        return self
+
+    @model_validator(mode="after")
+    def _srtp_needs_tls(self) -> AsteriskSettings:
+        if self.srtp and self.sip_tls is None:
+            raise ValueError("srtp needs sip_tls: SDES sends the media keys in the SIP message")
         return self
 
 

@@ -179,8 +179,9 @@ class Sandbox:
         self.pid_file.unlink(missing_ok=True)
 
     async def _wait_ports_free(self, timeout: float = PORTS_WAIT) -> None:
-        """The instance's SIP and AMI ports, free within ``timeout`` (a stopping Asterisk
-        lets go of them last); still taken: another Asterisk or instance runs there."""
+        """The instance's SIP (UDP, and TLS if set) and AMI ports, free within ``timeout`` (a
+        stopping Asterisk lets go of them last); still taken: another Asterisk or instance runs
+        there."""
         deadline = time.monotonic() + timeout
         while (taken := self._taken_port()) is not None and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
@@ -192,7 +193,10 @@ class Sandbox:
 
     def _taken_port(self) -> int | None:
         ast = self.settings.asterisk
-        for kind, port in ((socket.SOCK_DGRAM, ast.sip_port), (socket.SOCK_STREAM, ast.ami_port)):
+        ports = [(socket.SOCK_DGRAM, ast.sip_port), (socket.SOCK_STREAM, ast.ami_port)]
+        if ast.sip_tls is not None:
+            ports.append((socket.SOCK_STREAM, ast.sip_tls.port))
+        for kind, port in ports:
             with socket.socket(socket.AF_INET, kind) as probe:
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:

@@ -34,6 +34,7 @@ class CallStats:
     tx_packets: int
     rms: float
     duration: float
+    srtp: bool = False  # the media stream is SRTP (RTP/SAVP)
 
 
 class Phone:
@@ -184,6 +185,7 @@ class Call:
             tx_packets=int(reply["tx_packets"]),
             rms=float(reply["rms"]),
             duration=float(reply["duration"]),
+            srtp=bool(reply.get("srtp", False)),
         )
 
     async def _do(self, cmd: str, **args: Any) -> Json:

@@ -79,6 +79,8 @@ class AccountSettings:
     reject_code: int | None = None
     from_user: str | None = None
     display_name: str | None = None
+    tls: bool = False  # register and call over the worker's TLS transport
+    srtp: bool = False  # media only as SRTP (SDES keys; needs tls)
 
     def id_uri(self) -> str:
         user = self.from_user or self.username
@@ -100,6 +102,7 @@ class Hub:
     max_calls: int
     rtp_port: int
     rtp_range: int
+    tls_transport: int | None = None  # the worker's TLS transport, when it has one
     calls: dict[str, SimCall] = field(default_factory=dict)
     timers: list[Timer] = field(default_factory=list)
     retired: list[SimCall] = field(default_factory=list)
@@ -136,9 +139,23 @@ def make_account(hub: Hub, settings: AccountSettings) -> SimAccount:
     cfg.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
     cfg.mediaConfig.transportConfig.port = hub.rtp_port
     cfg.mediaConfig.transportConfig.portRange = hub.rtp_range
+    if settings.tls or settings.srtp:
+        _secure(cfg, hub, settings)
     account = SimAccount(hub, settings)
     account.create(cfg)
     return account
+
+
+def _secure(cfg: Any, hub: Hub, settings: AccountSettings) -> None:
+    """Every request of this account over the TLS transport; SRTP mandatory when asked."""
+    if hub.tls_transport is None or not settings.tls:
+        raise ValueError("a TLS or SRTP account needs a worker started with a TLS CA (--tls-ca)")
+    cfg.sipConfig.transportId = hub.tls_transport
+    if settings.register:
+        cfg.regConfig.registrarUri = f"sip:{settings.domain};transport=tls"
+    if settings.srtp:
+        cfg.mediaConfig.srtpUse = pj.PJMEDIA_SRTP_MANDATORY
+        cfg.mediaConfig.srtpSecureSignaling = 1  # keys only over a secure (TLS) hop
 
 
 class SimAccount(pj.Account):
@@ -268,7 +285,11 @@ class SimCall(pj.Call):
         info = self.getInfo()
         duration = info.connectDuration.sec + info.connectDuration.msec / 1000
         rms = pcm_rms(self.record_path) if self.record_path else 0.0
-        return {"rx_packets": rx, "tx_packets": tx, "rms": rms, "duration": duration}
+        srtp = False
+        if self.media_index >= 0 and not self.ended:
+            proto = int(self.getStreamInfo(self.media_index).proto)
+            srtp = proto & pj.PJMEDIA_TP_PROFILE_SRTP == pj.PJMEDIA_TP_PROFILE_SRTP
+        return {"rx_packets": rx, "tx_packets": tx, "rms": rms, "duration": duration, "srtp": srtp}
 
     def _attach_media(self) -> None:
         if self.audio is None:
@@ -345,15 +366,28 @@ def create_endpoint(max_calls: int, log_level: int) -> Any:
     return ep
 
 
-def start_endpoint(ep: Any) -> int:
-    """Create the UDP SIP transport on 127.0.0.1 (random port), start, return the SIP port."""
+def start_endpoint(ep: Any, tls_ca: Path | None = None) -> tuple[int, int | None]:
+    """Create the UDP SIP transport on 127.0.0.1 (random port) and, given a CA, a TLS client
+    transport that trusts only that CA and checks the server's name; start. Returns the UDP
+    SIP port and the TLS transport's id (``None`` without a CA)."""
     tcfg = pj.TransportConfig()
     tcfg.boundAddress = "127.0.0.1"
     tcfg.port = 0
     transport_id = ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tcfg)
+    tls_id = None if tls_ca is None else ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, _tls(tls_ca))
     ep.libStart()
     ep.audDevManager().setNullDev()
-    return int(ep.transportGetInfo(transport_id).localName.split(":")[-1])
+    return int(ep.transportGetInfo(transport_id).localName.split(":")[-1]), tls_id
+
+
+def _tls(ca: Path) -> Any:
+    tcfg = pj.TransportConfig()
+    tcfg.boundAddress = "127.0.0.1"
+    tcfg.port = 0
+    tcfg.tlsConfig.CaListFile = str(ca)
+    tcfg.tlsConfig.verifyServer = True
+    tcfg.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD
+    return tcfg
 
 
 def error_text(exc: BaseException) -> str:

@@ -40,6 +40,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rtp-range", type=int, default=100, help="RTP ports to use")
     parser.add_argument("--max-calls", type=int, default=3, help="simultaneous calls")
     parser.add_argument("--log-level", type=int, default=1, help="pjsua log level (0-6)")
+    parser.add_argument("--tls-ca", type=Path, help="a TLS transport too, trusting this CA")
     return parser.parse_args(argv)
 
 
@@ -57,7 +58,7 @@ class Worker:
         rtp_port = args.rtp_port or random.randrange(40000, 60000, 2)
         self.hub = Hub(self.emit, args.max_calls, rtp_port, args.rtp_range)
         self.ep: Any = sipua.create_endpoint(args.max_calls, args.log_level)
-        self.sip_port = sipua.start_endpoint(self.ep)
+        self.sip_port, self.hub.tls_transport = sipua.start_endpoint(self.ep, args.tls_ca)
         self.accounts: dict[str, SimAccount] = {}
         self.running = True
         self._buffer = b""
@@ -141,6 +142,8 @@ class Worker:
             reject_code=_opt_int(req.get("reject_code")),
             from_user=req.get("from_user"),
             display_name=req.get("display_name"),
+            tls=bool(req.get("tls", False)),
+            srtp=bool(req.get("srtp", False)),
         )
         if settings.name in self.accounts:
             raise CommandError(f"account {settings.name} exists")
@@ -161,7 +164,8 @@ class Worker:
         account = self._account_for(str(req["account"]), req.get("from_user"))
         uri = str(req["uri"])
         if not uri.startswith(("sip:", "sips:")):
-            uri = f"sip:{uri}@{account.settings.domain}"
+            tls = ";transport=tls" if account.settings.tls else ""
+            uri = f"sip:{uri}@{account.settings.domain}{tls}"
         return {"call": sipua.make_call(self.hub, account, uri).key}
 
     def answer(self, req: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections import deque
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -26,9 +27,20 @@ LAST_WORDS = 40  # lines of a worker's stderr kept to say why it stopped
 class PhoneWorker:
     """One worker subprocess: requests out, replies to futures, events to inboxes."""
 
-    def __init__(self, *, rtp_port: int = 0, max_calls: int = 3, log_level: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        rtp_port: int = 0,
+        max_calls: int = 3,
+        log_level: int = 1,
+        tls_ca: Path | None = None,
+    ) -> None:
+        """``tls_ca``: the worker also gets a TLS transport trusting this CA, for phones added
+        with ``tls=True``."""
         self.args = ["--rtp-port", str(rtp_port), "--max-calls", str(max_calls)]
         self.args += ["--log-level", str(log_level)]
+        if tls_ca is not None:
+            self.args += ["--tls-ca", str(tls_ca)]
         self.max_calls = max_calls
         self.sip_port = 0
         self.phones: dict[str, Phone] = {}
@@ -115,8 +127,11 @@ class PhoneWorker:
         reject_code: int | None = None,
         from_user: str | None = None,
         display_name: str | None = None,
+        tls: bool = False,
+        srtp: bool = False,
     ) -> Phone:
-        """Create an account; it starts registering at once when ``register``."""
+        """Create an account; it starts registering at once when ``register``. ``tls``: over
+        the worker's TLS transport (``domain`` is then the TLS port); ``srtp``: SRTP only."""
         account: Json = {
             "name": name,
             "username": username,
@@ -127,6 +142,8 @@ class PhoneWorker:
             "reject_code": reject_code,
             "from_user": from_user,
             "display_name": display_name,
+            "tls": tls,
+            "srtp": srtp,
         }
         await self.request("add_account", **account)
         phone = Phone(self, name, domain, account)

@@ -1,8 +1,9 @@
 """SIP hardening through a real Asterisk (issue 11): password guessing lands in Asterisk's
 security log and the fail2ban filter in docker/ counts every guess against the guesser's
-address.
+address; softphones register and call over TLS with SRTP media.
 
-Its own sandbox instance (``test<slot>-sip``, own ports). SIPp guesses from
+Its own sandbox instance (``test<slot>-sip``, own ports) with ``asterisk.sip_tls`` and
+``asterisk.srtp`` set, so the session stack's UDP softphones are untouched. SIPp guesses from
 127.0.0.66 (a loopback address of its own), so the filter's addresses can be told apart from
 the right registration's (127.0.0.1).
 """
@@ -24,6 +25,8 @@ import pytest
 from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import Settings, load_settings
 from ivr_acd_dev.sandbox import Sandbox
+from ivr_acd_dev.simulator import Phone
+from ivr_acd_dev.simulator.worker_client import PhoneWorker
 from tests.system.conftest import SLOT
 
 pytestmark = [pytest.mark.system, pytest.mark.security]
@@ -49,17 +52,23 @@ class SipSandbox:
     settings: Settings
     sandbox: Sandbox
     phones: dict[str, Softphone]
+    ca_file: Path  # the throwaway certificate, as this host sees it (self-signed: its own CA)
 
     @property
     def udp(self) -> int:
         return self.settings.asterisk.sip_port
 
     @property
+    def tls(self) -> int:
+        assert self.settings.asterisk.sip_tls is not None
+        return self.settings.asterisk.sip_tls.port
+
+    @property
     def security_log(self) -> Path:
         return self.sandbox.inside(self.sandbox.paths.log) / "security.log"
 
 
-def _settings(state_dir: Path, instance: str) -> Settings:
+def _settings(state_dir: Path, instance: str, etc: str) -> Settings:
     return with_secrets(
         load_settings(
             state_dir=state_dir,
@@ -69,23 +78,48 @@ def _settings(state_dir: Path, instance: str) -> Settings:
                 "ami_port": BASE + 48,
                 "rtp_start": 30000 + 1000 * SLOT,
                 "rtp_end": 30999 + 1000 * SLOT,
+                "sip_tls": {
+                    "port": BASE + 71,
+                    "cert_file": f"{etc}/tls/cert.pem",
+                    "key_file": f"{etc}/tls/key.pem",
+                },
+                "srtp": True,
             },
         )
     )
 
 
+def _throwaway_certificate(folder: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1 (one day) and its key, made with openssl."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    key.chmod(0o600)
+    return cert
+
+
 @pytest.fixture(scope="module")
 async def sip(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SipSandbox]:
     instance = f"test{SLOT}-sip" if SLOT else "test-sip"
-    settings = _settings(tmp_path_factory.mktemp("sip"), instance)
+    etc = f"/etc/ivr-acd/{instance}"
+    settings = _settings(tmp_path_factory.mktemp("sip"), instance, etc)
     sandbox = Sandbox(settings)
     await asyncio.to_thread(sandbox.build)
+    ca_file = _throwaway_certificate(sandbox.inside(f"{etc}/tls"))
     phones = {
         e: Softphone(e, f"Agent {e}", secrets.token_hex(12)) for e in ("8001", "8002", "8003")
     }
     await sandbox.start(list(phones.values()), fresh=True)
     try:
-        yield SipSandbox(settings, sandbox, phones)
+        yield SipSandbox(settings, sandbox, phones, ca_file)
     finally:
         await sandbox.stop()
 
@@ -192,3 +226,61 @@ async def test_every_failed_sip_authentication_is_matched_by_the_fail2ban_filter
     assert matched == errors
     assert sum('"ChallengeResponseFailed"' in line for line in matched) == attempts
     assert _fail2ban_regex(log, "ip") == [GUESSER] * len(errors)
+
+
+# ---- SIP over TLS, SRTP media ------------------------------------------------------------
+def _tls_handshake(sip: SipSandbox) -> str:
+    result = subprocess.run(
+        [
+            *("openssl", "s_client", "-connect", f"127.0.0.1:{sip.tls}"),
+            *("-CAfile", str(sip.ca_file), "-verify_return_error", "-verify_ip", "127.0.0.1"),
+            "-brief",
+        ],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+async def _tls_phone(
+    worker: PhoneWorker, sip: SipSandbox, extension: str, auto_answer_ms: int | None = None
+) -> Phone:
+    """An agent's softphone registering over TLS (trusting only the throwaway certificate)
+    with SRTP mandatory for its calls."""
+    secret = sip.phones[extension].sip_secret
+    domain = f"127.0.0.1:{sip.tls}"
+    return await worker.add_phone(
+        f"tls-{extension}", extension, secret, domain, tls=True, srtp=True,
+        auto_answer_ms=auto_answer_ms,
+    )  # fmt: skip
+
+
+async def test_softphones_register_and_call_over_tls_with_srtp_media(
+    sip: SipSandbox, tmp_path: Path
+) -> None:
+    handshake = _tls_handshake(sip)
+    assert "Protocol version: TLSv1.2" in handshake and "Verification: OK" in handshake
+
+    worker = PhoneWorker(rtp_port=41000 + 2000 * SLOT + 1500, tls_ca=sip.ca_file)
+    async with worker:
+        a = await _tls_phone(worker, sip, "8002")
+        b = await _tls_phone(worker, sip, "8003", auto_answer_ms=200)
+        assert await a.register(10) == 200 and await b.register(10) == 200
+        call = await a.call("8003")  # sip:8003@<TLS port>;transport=tls
+        incoming = await b.wait_incoming(10)
+        await call.wait_state("CONFIRMED", 10)
+        await call.play_tone(440)
+        await incoming.play_tone(660)
+        await call.record(tmp_path / "a.wav")
+        await incoming.record(tmp_path / "b.wav")
+        await asyncio.sleep(1.5)
+        stats = [await call.stats(), await incoming.stats()]
+        await call.hangup()
+    assert all(s.srtp for s in stats), stats
+    assert all(s.rx_packets > 30 and s.rms > 500 for s in stats), stats
+
+    over_tls = 'RemoteAddress="IPV4/TLS/127.0.0.1/'
+    assert len(await _log_lines(sip.security_log, 2, '"SuccessfulAuth"', over_tls)) >= 2

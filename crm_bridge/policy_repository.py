@@ -19,6 +19,15 @@ from crm_bridge.vocab import Direction, PolicyStatus, member_of
 DUE_WITHIN = timedelta(days=30)
 PROMISE_WITHIN = timedelta(days=30)
 BIRTH_DIGITS_FORMAT = "%Y%m%d"
+ID_TAIL_LENGTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class HolderProof:
+    """What proves a caller holds a customer's policies; never the whole identity number."""
+
+    birth_date: date | None
+    id_number_tail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +109,17 @@ class PolicyRepository:
             if row.birth_date.strftime(BIRTH_DIGITS_FORMAT) != birth_digits:
                 return None
             return profile_of(row)
+
+    async def holder_proof(self, customer_id: int) -> HolderProof | None:
+        """The customer's birth date and the last four characters of their identity number
+        (``None`` for an unknown customer)."""
+        query = select(Customer.birth_date, Customer.id_number).where(Customer.id == customer_id)
+        async with self._sessions() as session:
+            row = (await session.execute(query)).one_or_none()
+        if row is None:
+            return None
+        birth_date, id_number = row
+        return HolderProof(birth_date, id_number[-ID_TAIL_LENGTH:])
 
     async def promise(
         self,

@@ -62,7 +62,9 @@ class Direction(StrEnum):
 
 
 class LookupOutcome(StrEnum):
-    """What one badge look-up from the IVR found; ``locked`` = refused, too many failures."""
+    """What one badge look-up from the IVR found; ``locked`` = refused, too many failures;
+    ``holder_unconfirmed`` = a wrong proof of who holds a customer's policies (birth date or
+    identity number's last four), which counts toward the same lock-out."""
 
     FOUND_ACTIVE = "found_active"
     FOUND_SUSPENDED = "found_suspended"
@@ -70,6 +72,7 @@ class LookupOutcome(StrEnum):
     FOUND_EXPIRED_LICENCE = "found_expired_licence"
     UNKNOWN = "unknown"
     LOCKED = "locked"
+    HOLDER_UNCONFIRMED = "holder_unconfirmed"
 
 
 class ComplaintCategory(StrEnum):

@@ -49,9 +49,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "13800138003",
-        ("2", "3", 3.0, "1"),
+        ("2", "3", 3.0, "19921111#", 3.0, "1"),
         3,
-        "English, hears the premium due, pays now with collections",
+        "English, keys the birth date, hears the premium due, pays now with collections",
     ),
     Scenario(
         "13800138004",

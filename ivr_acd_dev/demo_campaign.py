@@ -31,6 +31,7 @@ from ivr_acd_dev.simulator import Call, Phone, PhoneError, PhonePool, PhoneTimeo
 
 Say = Callable[[str], None]
 ROLES = ("promise", "busy", "machine", "do-not-call", "opted-out")
+BORN = date(1980, 1, 1)  # the demo customers' birth date, keyed to prove who answered
 WAIT_SECONDS = 150
 
 
@@ -62,6 +63,7 @@ async def _add_customers(
                 region=region,
                 time_zone=zone,
                 language="en",
+                birth_date=BORN,
                 phones=[CustomerPhone(number=numbers[role], kind="mobile")],
             )
             session.add(customer)
@@ -93,7 +95,7 @@ async def _behave(call: Call, role: str, hello: Path, greeting: Path, promise: d
     await call.wait_state("CONFIRMED", 10)
     await call.play(greeting if role == "machine" else hello)
     if role == "promise":
-        for step in (5.0, "1", 6.0, "2", 9.0, f"{promise:%Y%m%d}#"):
+        for step in (5.0, "1", 6.0, f"{BORN:%Y%m%d}#", 6.0, "2", 9.0, f"{promise:%Y%m%d}#"):
             if isinstance(step, float):
                 await asyncio.sleep(step)
             else:

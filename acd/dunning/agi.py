@@ -1,6 +1,8 @@
 """The FastAGI route `dunning`: an agentless dunning call that a person answered hears the IVR's
 premium-due / payment flow for the attempt's policy (``ivr.flows.premium.offer_policies``), in
-the customer's language, after a short opening (1 = go on, 9 = wrong number). What it comes to
+the customer's language, after a short opening (1 = go on, 9 = wrong number) and once whoever
+answered has proved to be the customer (birth date or the identity number's last four, as
+inbound; someone else may answer the customer's phone). What it comes to
 is the attempt's disposition, written here at once (the first disposition wins): a promise
 made on this call -> promised (date, amount); "pay" -> paid (transferred to a collections agent
 to pay), "dispute" -> disputed (idem); wrong number; otherwise refused. A hang-up in the middle
@@ -25,6 +27,7 @@ from acd.dunning.repository import CampaignRepository, StoredAttempt
 from crm_bridge.vocab import Disposition
 from ivr.caller import CallerIO
 from ivr.flows.context import FlowContext, Services
+from ivr.flows.holder import confirm_holder
 from ivr.flows.premium import offer_policies
 from ivr.handoff import Handoff
 from ivr.handoff import ToPerson as ToPersonSignal
@@ -94,7 +97,8 @@ class DunningCalls:
         context = FlowContext(io, attempt.number, linkedid, None, self.services)
         handoff: Handoff | None = None
         try:
-            await offer_policies(context, [policy], channel="outbound")
+            holder = await confirm_holder(context, attempt.customer_id)
+            await offer_policies(context, holder, [policy], channel="outbound")
         except ToPersonSignal as signal:
             handoff = signal.handoff
         promised = await self.facts.promise_made_on(linkedid, attempt.policy_id) is not None

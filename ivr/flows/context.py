@@ -49,6 +49,16 @@ class PolicyDueInfo(Protocol):
     def customer_id(self) -> int: ...
 
 
+class HolderProofInfo(Protocol):
+    """What proves a caller holds a customer's policies: the birth date, the identity number's
+    last four characters (never the whole number)."""
+
+    @property
+    def birth_date(self) -> date | None: ...
+    @property
+    def id_number_tail(self) -> str: ...
+
+
 class FieldAgents(Protocol):
     async def by_badge(self, badge: str) -> FieldAgentInfo | None: ...
     async def log_lookup(
@@ -77,6 +87,7 @@ class Policies(Protocol):
     async def holder_by_policy_and_birth(
         self, policy_number: str, birth_digits: str
     ) -> CustomerInfo | None: ...
+    async def holder_proof(self, customer_id: int) -> HolderProofInfo | None: ...
     async def promise(
         self,
         policy_id: int,

@@ -1,6 +1,7 @@
-"""What premium is due, and paying or promising to pay it. The caller is known by caller ID, or
-by policy number and date of birth. :func:`offer_policies` takes the policies as a parameter, so
-outbound dunning calls play the same flow for the policy they are about."""
+"""What premium is due, and paying or promising to pay it. Nothing about a policy is spoken
+before the person on the line has proved who they are (:mod:`ivr.flows.holder`), and a policy
+number is only ever read by its last four digits. :func:`offer_policies` takes the policies as
+a parameter, so outbound dunning calls play the same flow for the policy they are about."""
 
 from __future__ import annotations
 
@@ -8,59 +9,41 @@ import logging
 from collections.abc import Sequence
 
 from ivr.caller import Say
-from ivr.flows.context import CustomerInfo, FlowContext, PolicyDueInfo
-from ivr.flows.rules import birth_digits_valid, policy_candidates, promise_date
+from ivr.flows.context import FlowContext, PolicyDueInfo
+from ivr.flows.holder import Confirmed, confirm_holder, identify_holder
+from ivr.flows.rules import policy_tail, promise_date
 from ivr.say import say_date, say_digits, say_money
 
 log = logging.getLogger(__name__)
 
 
 async def premium(ctx: FlowContext) -> None:
-    customer = ctx.customer or await _identify(ctx)
-    due = await ctx.services.policies.due_for_customer(customer.id)
+    if ctx.customer is not None:
+        holder = await confirm_holder(ctx, ctx.customer.id)
+    else:
+        holder = await identify_holder(ctx)
+    due = await ctx.services.policies.due_for_customer(holder.customer_id)
     if not due:
         await ctx.io.mark("premium:none")
         await ctx.io.say(Say("premium.none"))
         return
-    await offer_policies(ctx, due, channel="inbound")
-
-
-async def _identify(ctx: FlowContext) -> CustomerInfo:
-    io = ctx.io
-    for _ in range(io.retries):
-        number = await io.number("premium:policy", (Say("premium.ask_policy"),), max_len=20)
-        birth = await io.number(
-            "premium:birth",
-            (Say("premium.ask_birth"),),
-            max_len=8,
-            validate=lambda keyed: birth_digits_valid(keyed, ctx.today()),
-        )
-        holder = None
-        for candidate in policy_candidates(number):
-            holder = holder or await ctx.services.policies.holder_by_policy_and_birth(
-                candidate, birth
-            )
-        if holder is not None:
-            await io.mark("premium:identified")
-            return holder
-        await io.mark("premium:not_found")
-        await io.say(Say("premium.not_found"))
-    raise io.person("premium", ("collections",), identified="no")
+    await offer_policies(ctx, holder, due, channel="inbound")
 
 
 async def offer_policies(
-    ctx: FlowContext, policies: Sequence[PolicyDueInfo], *, channel: str
+    ctx: FlowContext, holder: Confirmed, policies: Sequence[PolicyDueInfo], *, channel: str
 ) -> None:
-    """Read each policy with the amount and due date; 1 pay now, 2 promise to pay, 3 dispute,
-    4 the next policy."""
+    """Read each of the confirmed holder's policies (masked) with the amount and due date;
+    1 pay now, 2 promise to pay, 3 dispute, 4 the next policy."""
     io = ctx.io
     language = io.language or "zh"
-    await io.say(Say("premium.count", {"count": str(len(policies))}))
-    for policy in policies:
+    theirs = [policy for policy in policies if policy.customer_id == holder.customer_id]
+    await io.say(Say("premium.count", {"count": str(len(theirs))}))
+    for policy in theirs:
         details = Say(
             "premium.policy",
             {
-                "number": say_digits(policy.number, language),
+                "tail": say_digits(policy_tail(policy.number), language),
                 "product": io.text(Say(f"product.{policy.product}"), language)
                 if io.has_text(f"product.{policy.product}")
                 else policy.product,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 from datetime import date, timedelta
-from typing import Final
+from typing import Final, Literal
 
 from ivr.caller import Say
 from ivr.flows.context import FieldAgentInfo
@@ -13,6 +14,9 @@ LOOKUP_LIMIT: Final = 5  # more failed badge look-ups than this within the windo
 LOOKUP_WINDOW: Final = timedelta(hours=1)
 WRONG_BADGES_PER_CALL: Final = 3
 PROMISE_DAYS: Final = 30
+HOLDER_UNCONFIRMED: Final = "holder_unconfirmed"  # a failed proof of who holds the policies
+POLICY_TAIL: Final = 4  # policy numbers are read masked: only their last four digits
+ID_TAIL: Final = 4
 
 GENUINE: Final = "found_active"
 OUTCOMES: Final = (
@@ -81,3 +85,43 @@ def birth_digits_valid(keyed: str, today: date) -> Say | None:
     except ValueError:
         return Say("premium.bad_birth")
     return None if born <= today else Say("premium.bad_birth")
+
+
+ConfirmStep = Literal["ask", "locked", "give_up"]
+
+
+def confirm_step(failed_lookups_in_window: int, wrong_this_call: int, tries: int) -> ConfirmStep:
+    """Before each proof of who holds the policies: a number over the look-up limit (badges and
+    proofs together) is locked; after ``tries`` wrong proofs on this call, a person."""
+    if menu_locked(failed_lookups_in_window):
+        return "locked"
+    return "give_up" if wrong_this_call >= tries else "ask"
+
+
+def proof_digits_valid(keyed: str) -> Say | None:
+    """A proof is the birth date (8 digits, YYYYMMDD) or the identity number's last four."""
+    return None if re.fullmatch(r"[0-9]{4}|[0-9]{8}", keyed) else Say("premium.bad_proof")
+
+
+def id_tail_keys(id_number_tail: str) -> str | None:
+    """The keys that stand for an identity number's last four characters: an X (the PRC check
+    character) is keyed as 0; ``None`` when any other character is not a digit."""
+    keys = id_number_tail.upper().replace("X", "0")
+    return keys if len(keys) == ID_TAIL and keys.isdigit() else None
+
+
+def holder_confirmed(keyed: str, birth_date: date | None, id_number_tail: str) -> bool:
+    """Whether ``keyed`` proves the holder: 8 digits = the birth date, 4 = the identity number's
+    last four (compared in constant time)."""
+    if len(keyed) == 8:
+        expected = None if birth_date is None else birth_date.strftime("%Y%m%d")
+    elif len(keyed) == ID_TAIL:
+        expected = id_tail_keys(id_number_tail)
+    else:
+        return False
+    return expected is not None and hmac.compare_digest(keyed, expected)
+
+
+def policy_tail(number: str) -> str:
+    """The last four digits of a policy number, all a caller hears of it."""
+    return "".join(ch for ch in number if ch.isdigit())[-POLICY_TAIL:]

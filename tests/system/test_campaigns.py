@@ -2,7 +2,8 @@
 the carrier trunk, and one registered pjsua2 UA plays the carrier — every customer — answering
 as the number dialled says (the INVITE's request-URI):
 
-- 13911110001 answers with a short "Hello?", hears the payment flow and keys a promise date;
+- 13911110001 answers with a short "Hello?", keys 1, proves to be the customer with the birth
+  date, hears the payment flow and keys a promise date;
 - 13911110002 is busy (486), twice: retried after the busy delay, then no more;
 - 13911110003 never answers (rings out), twice;
 - 13911110004 answers with a long spoken greeting: AMD says machine;
@@ -56,6 +57,7 @@ CONNECTED, ABANDONED = "13911120001", "13911120002"  # progressive mode
 AMOUNTS = {NO_ANSWER: 330, BUSY: 320, MACHINE: 310, PROMISE: 300, PAID: 290, LATE: 280}
 AMOUNTS |= {CONNECTED: 300, ABANDONED: 290}
 RETRY_SECONDS = 15
+BORN = date(1980, 1, 1)  # every dunning customer's birth date: the answerer's proof
 DIALER_ENV = {
     "IVR_ACD_CAMPAIGNS__RING_SECONDS": "10",
     "IVR_ACD_CAMPAIGNS__SETTLE_SECONDS": "1",
@@ -135,7 +137,8 @@ class Carrier:
                 await self._keys(call, [5.0, "9"])
             else:
                 date_keys = f"{self.promise_date:%Y%m%d}#"
-                await self._keys(call, [5.0, "1", 6.0, "2", 9.0, date_keys])
+                born = f"{BORN:%Y%m%d}#"
+                await self._keys(call, [5.0, "1", 6.0, born, 6.0, "2", 9.0, date_keys])
             await call.wait_state("DISCONNECTED", 60)
         else:
             self.errors.append(f"an unexpected call to {number!r}")
@@ -165,6 +168,7 @@ async def _add_customers(
                     region=region,
                     time_zone=zone,
                     language="en",
+                    birth_date=BORN,
                     phones=[CustomerPhone(number=number, kind="mobile")],
                 )
                 session.add(customer)

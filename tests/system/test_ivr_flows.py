@@ -21,6 +21,7 @@ from wire import redis_keys
 pytestmark = pytest.mark.system
 
 PAUSE = 1.2  # between keys: the prompt starts, the key barges in
+LIU_YANG_BORN = "19921111#"  # the seeded holder of 13800138003's policies
 
 
 async def keys(call: Call, steps: Sequence[str | float]) -> None:
@@ -144,10 +145,16 @@ async def test_premium_due_with_a_promise_in_the_past_refused_then_kept(
     since = utc_now_iso()
     promised = datetime.now(ZoneInfo(stack.settings.ivr.time_zone)).date() + timedelta(days=7)
     caller, call = await stack.dial("13800138003")
-    await keys(call, ["2", "3", 3.0, "2", "20200101#", 3.0, f"{promised:%Y%m%d}#", 3.0, "0"])
+    await keys(
+        call,
+        ["2", "3", 3.0, LIU_YANG_BORN, 3.0, "2", "20200101#", 3.0, f"{promised:%Y%m%d}#", 3.0, "0"],
+    )
     await reach_person(stack, agent_8001, call)
     record = await stack.cdr("13800138003", since)
-    assert "premium:policy:2>premium:promise_date>premium:promised" in record.ivr_path
+    assert (
+        "main:3>premium:confirm>premium:confirmed>premium:policy:2>premium:promise_date"
+        ">premium:promised"
+    ) in record.ivr_path
     assert record.ivr_path.endswith("main:0>person")
     promises = await rows(
         stack,
@@ -155,6 +162,25 @@ async def test_premium_due_with_a_promise_in_the_past_refused_then_kept(
         l=record.linkedid,
     )
     assert [(str(p[0])[:10], p[1]) for p in promises] == [(promised.isoformat(), "inbound")]
+    await caller.close()
+
+
+@pytest.mark.security
+async def test_premium_due_from_a_customers_number_without_a_proof_reveals_nothing(
+    stack: Stack, agent_8001: Phone
+) -> None:
+    """Issue 11, finding 5: caller ID alone (Zhang Wei's number, policies due) keying 1 then 3,
+    then what the old menu took as pay / promise / dispute: no policy read, a person."""
+    since = utc_now_iso()
+    caller, call = await stack.dial("13800138000")
+    await keys(call, ["1", "3", 6.0, "1#", 4.0, "2#", 4.0, "3#"])
+    await reach_person(stack, agent_8001, call, within_s=40)
+    record = await stack.cdr("13800138000", since)
+    assert record.ivr_path == "language:1>main:3>premium:confirm:retries>person"
+    handoff = await handoff_of(stack, record.linkedid)
+    assert handoff is not None and "policy" not in handoff.facts
+    promises = "SELECT id FROM payment_promises WHERE linkedid = :l"
+    assert await rows(stack, promises, l=record.linkedid) == []
     await caller.close()
 
 

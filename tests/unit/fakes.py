@@ -91,6 +91,12 @@ class Due:
     customer_id: int
 
 
+@dataclass(frozen=True)
+class Proof:
+    birth_date: date | None
+    id_number_tail: str
+
+
 @dataclass
 class FakeCrm:
     agents: dict[str, Agent] = field(default_factory=dict)
@@ -99,6 +105,7 @@ class FakeCrm:
     frauds: list[tuple[str, str]] = field(default_factory=list)
     due: dict[int, list[Due]] = field(default_factory=dict)
     holders: dict[tuple[str, str], Customer] = field(default_factory=dict)
+    proofs: dict[int, Proof] = field(default_factory=dict)
     promises: list[tuple[int, Decimal, date, str]] = field(default_factory=list)
     complaints: list[tuple[str, str | None]] = field(default_factory=list)
     quotes: list[tuple[str, dict[str, int], Decimal]] = field(default_factory=list)
@@ -139,6 +146,9 @@ class FakeCrm:
 
     async def holder_by_policy_and_birth(self, policy_number: str, birth: str) -> Customer | None:
         return self.holders.get((policy_number, birth))
+
+    async def holder_proof(self, customer_id: int) -> Proof | None:
+        return self.proofs.get(customer_id)
 
     async def promise(
         self,

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.unit
 
 
 def test_ivr_outcomes_and_categories_are_crm_vocabulary() -> None:
-    assert {*rules.OUTCOMES, "locked"} == {member.value for member in LookupOutcome}
+    logged = {*rules.OUTCOMES, "locked", rules.HOLDER_UNCONFIRMED}
+    assert logged == {member.value for member in LookupOutcome}
     assert SUCCESSFUL_OUTCOME.value == rules.GENUINE
     assert set(rules.COMPLAINT_CATEGORIES.values()) == {m.value for m in ComplaintCategory}
 

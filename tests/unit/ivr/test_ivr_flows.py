@@ -8,7 +8,7 @@ from ivr.flows.premium import premium
 from ivr.flows.rules import promise_date, verification_outcome
 from ivr.flows.verify import verify
 from ivr.handoff import Back, ToPerson
-from tests.unit.fakes import Agent, Customer, Due, FakeCrm, flow_context
+from tests.unit.fakes import Agent, Customer, Due, FakeCrm, Proof, flow_context
 
 pytestmark = pytest.mark.unit
 
@@ -80,7 +80,9 @@ async def test_more_than_five_failures_in_the_hour_lock_the_menu():
 async def test_premium_due_and_a_promise_in_the_past_is_refused_then_accepted():
     service = crm()
     service.due[1] = [Due(9, "P2026001", "auto", Decimal("3520.50"), date(2026, 11, 1), 1)]
-    ctx, channel = flow_context("220261101#20261201#", service, Customer(1, "Wang Fang"))
+    service.proofs[1] = Proof(date(1985, 3, 12), "1234")
+    keys = "19850312#220261101#20261201#"
+    ctx, channel = flow_context(keys, service, Customer(1, "Wang Fang"))
     await premium(ctx)
     assert service.promises == [(9, Decimal("3520.50"), date(2026, 12, 1), "inbound")]
     assert any("cannot be in the past" in p for p in channel.played)

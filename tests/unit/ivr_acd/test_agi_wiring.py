@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -20,7 +21,7 @@ from wire.agi_guard import networks
 pytestmark = [pytest.mark.unit, pytest.mark.security]
 
 
-def _settings(tmp_path: Path, **overrides: object) -> Settings:
+def _settings(tmp_path: Path, **overrides: Any) -> Settings:
     return load_settings(
         state_dir=tmp_path / "state",
         sandbox={"instance": "test7", "cache_dir": str(tmp_path / "cache")},

@@ -34,10 +34,12 @@ from array import array
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
+from bench.agi_server import BENCH_SECRET
 from bench.procfs import cpu_seconds, pin_to_cpu, raise_open_files_limit, rss_kb
 
 ENV = (
-    "agi_network: yes\nagi_network_script: {route}\nagi_request: agi://127.0.0.1/{route}\n"
+    f"agi_network: yes\nagi_network_script: {BENCH_SECRET}/{{route}}\n"
+    f"agi_request: agi://127.0.0.1/{BENCH_SECRET}/{{route}}\n"
     "agi_channel: PJSIP/carrier-{n:08x}\nagi_language: en\nagi_type: PJSIP\n"
     "agi_uniqueid: 1795390000.{n}\nagi_callerid: 13800138000\nagi_calleridname: unknown\n"
     "agi_context: carrier\nagi_extension: 4008001000\nagi_priority: 2\n\n"

@@ -5,16 +5,29 @@ listens.
 
 Routes: ``hold`` answers, sets two variables, then asks for digits and waits (a caller listening
 to a menu); ``loop`` sends commands for as long as the peer answers; ``menu`` is the menu of
-bench/ivr_peer.py, the same as the pyst2 peer's (bench/peer_menu.py)."""
+bench/ivr_peer.py, the same as the pyst2 peer's (bench/peer_menu.py).
+
+Sessions carry the AGI secret (``agi_network_script: <secret>/<route>``): BENCH_SECRET, or the
+sandbox's from the environment (SECRET_ENV). The cap and the command margin are raised out of
+the way: the benchmarks hold thousands of sessions whose GET DATA is never answered."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from bench.procfs import raise_open_files_limit
 from wire.agi import AgiChannel, FastAgiServer
+from wire.agi_guard import AgiGuard, CommandTimeouts
+
+BENCH_SECRET = "ivr-acd-bench-agi-secret"
+SECRET_ENV = "IVR_ACD_BENCH_AGI_SECRET"
+
+
+def bench_guard(secret: str = BENCH_SECRET) -> AgiGuard:
+    return AgiGuard(secret, timeouts=CommandTimeouts(margin=3600.0), max_sessions=20_000)
 
 
 async def hold(channel: AgiChannel) -> None:
@@ -56,7 +69,9 @@ async def main(port: int, bare: bool) -> None:
     if bare:
         server = await asyncio.start_server(_bare, "127.0.0.1", port, backlog=4096)
     else:
-        agi = FastAgiServer("127.0.0.1", port, {"hold": hold, "loop": loop, "menu": menu}, hold)
+        routes = {"hold": hold, "loop": loop, "menu": menu}
+        guard = bench_guard(os.environ.get(SECRET_ENV, BENCH_SECRET))
+        agi = FastAgiServer("127.0.0.1", port, routes, hold, guard)
         await agi.start()
     print("ready", flush=True)
     await asyncio.Event().wait()

@@ -14,14 +14,16 @@ from typing import Any
 from panoramisk.fast_agi import Application
 
 from bench.agi_load import free_port
+from bench.agi_server import BENCH_SECRET, bench_guard
 from wire.agi import AgiChannel, FastAgiServer
 
 SESSIONS = 3000
 CONCURRENCY = 50
 COMMANDS = 10
 ENV = (
-    b"agi_network: yes\nagi_network_script: ivr\nagi_request: agi://127.0.0.1/ivr\n"
-    b"agi_channel: PJSIP/carrier-00000001\nagi_uniqueid: 1.1\nagi_callerid: 13800138000\n\n"
+    f"agi_network: yes\nagi_network_script: {BENCH_SECRET}/ivr\n".encode()
+    + f"agi_request: agi://127.0.0.1/{BENCH_SECRET}/ivr\n".encode()
+    + b"agi_channel: PJSIP/carrier-00000001\nagi_uniqueid: 1.1\nagi_callerid: 13800138000\n\n"
 )
 
 
@@ -53,7 +55,7 @@ async def _ours(port: int) -> float:
     async def fallback(_channel: AgiChannel) -> None:
         return None
 
-    server = FastAgiServer("127.0.0.1", port, {"ivr": route}, fallback)
+    server = FastAgiServer("127.0.0.1", port, {"ivr": route}, fallback, bench_guard())
     await server.start()
     try:
         return await _drive(port)
@@ -68,7 +70,7 @@ async def _panoramisk(port: int) -> float:
         for _ in range(COMMANDS):
             await request.send_command("SET VARIABLE X 1")
 
-    app.add_route("ivr", route)
+    app.add_route(f"{BENCH_SECRET}/ivr", route)  # no guard: it routes by the whole script
     server = await asyncio.start_server(app.handler, "127.0.0.1", port)
     try:
         return await _drive(port)

@@ -30,6 +30,7 @@ from typing import Any
 
 from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import Settings, load_settings
+from ivr_acd.wiring.agi import agi_guard, dialplan_agi_targets
 from ivr_acd_dev.sandbox import Sandbox
 from ivr_acd_dev.stack import prepare_crm
 from wire import names
@@ -70,7 +71,7 @@ async def _wait_in_line(channel: AgiChannel) -> None:
 
 async def _fill(settings: Settings, ami: AmiClient) -> int:
     """Originate the Local pairs; the number of live channels once all are waiting."""
-    target = f"127.0.0.1:{settings.agi.port}"
+    target = dialplan_agi_targets(settings)[0]  # 127.0.0.1:<port>/<secret>
     for n in range(PAIRS):
         await ami.send(
             Originate(
@@ -162,7 +163,8 @@ async def main(quick: bool = False) -> None:
         await asyncio.to_thread(sandbox.build)
         await sandbox.start(await prepare_crm(settings), fresh=True)
         routes = {names.AGI_ROUTE_IVR: _to_the_line, names.AGI_ROUTE_ACD_ENQUEUE: _wait_in_line}
-        agi = FastAgiServer("127.0.0.1", settings.agi.port, routes, _to_the_line)
+        guard = agi_guard(settings)
+        agi = FastAgiServer("127.0.0.1", settings.agi.port, routes, _to_the_line, guard)
         await agi.start()
         ast = settings.asterisk
         ami = AmiClient(

@@ -36,6 +36,7 @@ from bench.ivr_peer_agi import (
 from bench.procfs import cpu_seconds, pss_kb, reaped_children_cpu, rss_kb
 from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import Settings, load_settings
+from ivr_acd.wiring.agi import agi_secret
 from ivr_acd_dev.sandbox import Sandbox
 
 HERE = Path(__file__).resolve().parent
@@ -216,7 +217,7 @@ async def _measure(bench: Bench, run: Run, seconds: float, server: int | None) -
 async def _run(bench: Bench, variant: str, rate: int, seconds: float) -> Run:
     run = Run(variant, rate, offered=int(rate * seconds))
     if variant == "fastagi":
-        async with fastagi_server(bench.settings.agi.port) as server:
+        async with fastagi_server(bench.settings.agi.port, agi_secret(bench.settings)) as server:
             await _measure(bench, run, seconds, server)
     else:
         await _measure(bench, run, seconds, None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 import asterisk
 import six
 
+from bench.agi_server import SECRET_ENV
 from bench.procfs import children_of
 from ivr_acd_dev.sandbox import Sandbox
 
@@ -59,10 +61,11 @@ def check_peer(sandbox: Sandbox) -> None:
         raise RuntimeError(f"the pyst2 peer does not run in the sandbox: {result.stderr[-800:]}")
 
 
-async def _check_fastagi(port: int) -> None:
+async def _check_fastagi(port: int, secret: str) -> None:
     """Run the `menu` route once against a scripted Asterisk (also warms the server up)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"agi_network: yes\nagi_network_script: menu\nagi_channel: PJSIP/bench-1\n\n")
+    script = f"agi_network_script: {secret}/menu\n".encode()
+    writer.write(b"agi_network: yes\n" + script + b"agi_channel: PJSIP/bench-1\n\n")
     commands = []
     async with asyncio.timeout(10):
         while line := await reader.readline():
@@ -74,16 +77,20 @@ async def _check_fastagi(port: int) -> None:
 
 
 @contextlib.asynccontextmanager
-async def fastagi_server(port: int) -> AsyncIterator[int]:
-    """A fresh FastAGI server process (so its idle RSS is measured before any call)."""
+async def fastagi_server(port: int, secret: str) -> AsyncIterator[int]:
+    """A fresh FastAGI server process (so its idle RSS is measured before any call), serving
+    sessions that carry the sandbox's AGI ``secret``."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.agi_server", "--port", str(port), stdout=subprocess.PIPE
+        sys.executable,
+        *("-m", "bench.agi_server", "--port", str(port)),
+        stdout=subprocess.PIPE,
+        env={**os.environ, SECRET_ENV: secret},
     )
     try:
         assert proc.stdout is not None
         if (await asyncio.wait_for(proc.stdout.readline(), 30)).strip() != b"ready":
             raise RuntimeError("bench.agi_server did not start")
-        await _check_fastagi(port)
+        await _check_fastagi(port, secret)
         await asyncio.sleep(0.3)
         yield proc.pid
     finally:

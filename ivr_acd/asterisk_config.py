@@ -10,6 +10,7 @@ from typing import Protocol
 
 from ivr_acd.render import render_tree
 from ivr_acd.settings import Settings
+from ivr_acd.wiring.agi import agi_secret, dialplan_agi_targets
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = (PROJECT_ROOT / "asterisk-config", PROJECT_ROOT / "dialplans")
@@ -37,7 +38,8 @@ def render_config(
         settings=settings,
         phones=phones,
         all_agents="&".join(f"PJSIP/{p.extension}" for p in phones if p.role == "agent"),
-        agi_targets=settings.agi.all_targets(),
+        agi_targets=dialplan_agi_targets(settings),
+        agi_secret=agi_secret(settings),
         ami_secret=settings.secret(settings.asterisk.ami_secret, "ami_secret"),
         carrier_password=settings.secret(settings.asterisk.carrier_password, "carrier_password"),
         instance=settings.sandbox.instance,

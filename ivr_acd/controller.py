@@ -55,6 +55,7 @@ from ivr_acd.web.auth.sessions import LoginLimiter, SessionStore
 from ivr_acd.web.console.pages import add_console_pages, console_ports
 from ivr_acd.web.console.routes import CONSOLE
 from ivr_acd.wiring.acd import build_acd
+from ivr_acd.wiring.agi import agi_guard
 from ivr_acd.wiring.dunning import DialerParts, build_dialer
 from wire import names
 from wire.agi import FastAgiServer
@@ -98,7 +99,9 @@ class Controller:
         }
         if self.dunning is not None:
             routes[names.AGI_ROUTE_DUNNING] = self.dunning.calls.serve
-        self.agi = FastAgiServer(agi.host, agi.port, routes, self.ivr.unknown_route)
+        self.agi = FastAgiServer(
+            agi.host, agi.port, routes, self.ivr.unknown_route, agi_guard(self.settings)
+        )
 
     async def agents_changed(self, extension: str) -> None:
         """An agent was added, changed or removed in the CRM: softphones and routing follow."""

@@ -1,4 +1,5 @@
-"""Generated secrets: the AMI secret, the carrier trunk password and the API admin token.
+"""Generated secrets: the AMI secret, the carrier trunk password, the API admin token and the
+FastAGI secret Asterisk carries in every AGI URL.
 
 A value set in the environment or the settings file wins; otherwise it is generated once into
 ``<state_dir>/secrets.json`` (mode 0600) and reused on every start."""
@@ -14,7 +15,7 @@ from pydantic import SecretStr
 
 from ivr_acd.settings import Settings
 
-_GENERATED = ("ami_secret", "carrier_password", "api_token")
+_GENERATED = ("ami_secret", "carrier_password", "api_token", "agi_secret")
 
 
 def _load_or_create(path: Path) -> dict[str, str]:
@@ -47,4 +48,7 @@ def with_secrets(settings: Settings) -> Settings:
     web = settings.web.model_copy(
         update={"api_token": settings.web.api_token or SecretStr(generated["api_token"])}
     )
-    return settings.model_copy(update={"asterisk": asterisk, "web": web})
+    agi = settings.agi.model_copy(
+        update={"secret": settings.agi.secret or SecretStr(generated["agi_secret"])}
+    )
+    return settings.model_copy(update={"asterisk": asterisk, "web": web, "agi": agi})

@@ -35,6 +35,7 @@ from pydantic_settings import (
 from acd.config import AcdSettings
 from acd.dunning.config import CampaignSettings
 from ivr_acd.paths import Overrides, Paths, resolve_paths
+from wire.agi_guard import check_secret, networks
 
 Port = int
 
@@ -138,6 +139,35 @@ class AgiSettings(BaseModel):
         description="host:port of every controller Asterisk spreads calls across; "
         "this controller alone if empty",
     )
+    secret: SecretStr | None = Field(
+        None, description="carried by Asterisk in every AGI URL; generated into secrets if unset"
+    )
+    allowed_peers: list[str] = Field(
+        default_factory=list,
+        description="Asterisk's addresses or networks; loopback and asterisk.host if empty",
+    )
+    command_timeout: float = Field(10.0, gt=0, le=600, description="seconds beyond a command's own")
+    media_timeout: float = Field(
+        300.0, gt=0, le=7200, description="longest prompt or media command"
+    )
+    max_sessions: int = Field(2000, ge=1, le=100_000, description="more connections are refused")
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None:
+            check_secret(secret.get_secret_value())
+        return secret
+
+    @field_validator("allowed_peers")
+    @classmethod
+    def _peers(cls, peers: list[str]) -> list[str]:
+        for peer in peers:
+            try:
+                networks([peer])
+            except ValueError as exc:
+                raise ValueError(f"agi allowed peer {peer!r} is not an address or network") from exc
+        return peers
 
     @field_validator("targets")
     @classmethod

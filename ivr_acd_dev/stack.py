@@ -168,6 +168,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         ("ASTERISK", "AMI_SECRET", settings.asterisk.ami_secret),
         ("ASTERISK", "CARRIER_PASSWORD", settings.asterisk.carrier_password),
         ("WEB", "API_TOKEN", settings.web.api_token),
+        ("AGI", "SECRET", settings.agi.secret),
     ):
         if secret is not None:
             env[f"IVR_ACD_{section}__{key}"] = secret.get_secret_value()

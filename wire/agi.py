@@ -4,6 +4,10 @@ cancellation (``except BaseException``) and crashes on EOF while reading a resul
 
 Every session runs as a task we keep; ``stop_accepting`` closes the listening socket (Asterisk then
 sees AGISTATUS=FAILURE and sends the caller to a person) and ``drain`` lets live sessions finish.
+
+Every session passes the :class:`~wire.agi_guard.AgiGuard` first (allowed address, session cap,
+the install's secret before any route runs); every command refuses CR/LF/NUL before it is
+written, and waits for its result no longer than its own duration plus a margin.
 """
 
 from __future__ import annotations
@@ -16,14 +20,21 @@ from dataclasses import dataclass
 
 from panoramisk.utils import parse_agi_result
 
+from wire.agi_guard import AgiGuard, CommandTimeouts, refuse_control_characters
+
 log = logging.getLogger(__name__)
 
 HEADER_LIMIT = 16 * 1024
 HEADER_TIMEOUT = 5.0
+DEFAULT_TIMEOUTS = CommandTimeouts()
 
 
 class AgiHangup(Exception):
     """The caller hung up (or Asterisk closed the session)."""
+
+
+class AgiTimeout(AgiHangup):
+    """Asterisk did not answer a command in time: the session is over."""
 
 
 class AgiCommandError(Exception):
@@ -42,11 +53,16 @@ class AgiChannel:
     """One FastAGI session: the channel's AGI variables and its commands."""
 
     def __init__(
-        self, headers: Mapping[str, str], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        headers: Mapping[str, str],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        timeouts: CommandTimeouts = DEFAULT_TIMEOUTS,
     ) -> None:
         self.headers = dict(headers)
         self._reader = reader
         self._writer = writer
+        self._timeouts = timeouts
         self.hung_up = False
 
     @property
@@ -69,22 +85,40 @@ class AgiChannel:
         """The dialplan's n-th argument to AGI() (1-based), "" when absent."""
         return self.headers.get(f"agi_arg_{n}", "")
 
-    async def run(self, command: str) -> AgiResult:
+    async def run(self, command: str, seconds: float = 0.0) -> AgiResult:
+        """Send ``command`` and wait for its result at most ``seconds`` (how long the command
+        itself may take) plus the margin; a peer that stays silent ends the session."""
+        refuse_control_characters(command)
         if self.hung_up:
             raise AgiHangup(command)
+        budget = self._timeouts.budget(seconds)
         try:
-            self._writer.write(command.encode() + b"\n")
-            await self._writer.drain()
-            while True:
-                line = await self._reader.readline()
-                if not line:
-                    raise AgiHangup(command)
-                parsed = parse_agi_result(line.decode(errors="replace").rstrip("\n"))
-                if parsed.get("status_code") != 100:
-                    break
+            async with asyncio.timeout(budget):
+                parsed = await self._exchange(command)
+        except TimeoutError as exc:
+            self.hung_up = True
+            verb = " ".join(command.split(" ", 2)[:2])
+            log.warning(
+                "call=%s FastAGI peer stalled: no result for %s within %.1f s; session ended",
+                self.uniqueid,
+                verb,
+                budget,
+            )
+            raise AgiTimeout(command) from exc
         except (ConnectionError, OSError) as exc:
             raise AgiHangup(command) from exc
         return self._result(command, parsed)
+
+    async def _exchange(self, command: str) -> dict[str, object]:
+        self._writer.write(command.encode() + b"\n")
+        await self._writer.drain()
+        while True:
+            line = await self._reader.readline()
+            if not line:
+                raise AgiHangup(command)
+            parsed: dict[str, object] = parse_agi_result(line.decode(errors="replace").rstrip("\n"))
+            if parsed.get("status_code") != 100:
+                return parsed
 
     def _result(self, command: str, parsed: dict[str, object]) -> AgiResult:
         error = parsed.get("error")
@@ -107,6 +141,9 @@ class AgiChannel:
 
     async def set_variables(self, variables: Mapping[str, str]) -> None:
         """Several variables in one round trip (MSet) when no value needs quoting."""
+        refuse_control_characters(
+            "SET VARIABLE " + "".join(f"{k}{v}" for k, v in variables.items())
+        )
         if all(_plain(v) for v in variables.values()):
             await self.exec("MSet", ",".join(f"{k}={v}" for k, v in variables.items()))
             return
@@ -119,18 +156,20 @@ class AgiChannel:
 
     async def get_data(self, prompt: str, timeout_ms: int, max_digits: int) -> str | None:
         """Play ``prompt`` (barge-in) and collect digits; None on timeout with nothing keyed."""
-        res = await self.run(f"GET DATA {prompt} {timeout_ms} {max_digits}")
+        waits = self._timeouts.media + max(max_digits, 1) * max(timeout_ms, 0) / 1000
+        res = await self.run(f"GET DATA {prompt} {timeout_ms} {max_digits}", waits)
         if res.data == "timeout" and not res.result:
             return None
         return res.result
 
     async def stream_file(self, prompt: str, escape_digits: str = "") -> str:
-        res = await self.run(f'STREAM FILE {prompt} "{escape_digits}"')
+        res = await self.run(f'STREAM FILE {prompt} "{escape_digits}"', self._timeouts.media)
         return chr(int(res.result)) if res.result not in ("", "0") else ""
 
     async def wait_for_digit(self, timeout_ms: int) -> str:
         """One key, or "" when none came within ``timeout_ms``."""
-        res = await self.run(f"WAIT FOR DIGIT {timeout_ms}")
+        waits = timeout_ms / 1000 if timeout_ms >= 0 else self._timeouts.media
+        res = await self.run(f"WAIT FOR DIGIT {timeout_ms}", waits)
         return chr(int(res.result)) if res.result not in ("", "0") else ""
 
     async def record_file(
@@ -138,15 +177,42 @@ class AgiChannel:
     ) -> str:
         """Record to ``path``.wav after a beep; returns the key that ended it, or ""."""
         silence = f" s={silence_s}" if silence_s else ""
-        res = await self.run(f'RECORD FILE {path} wav "{escape_digits}" {max_ms} BEEP{silence}')
+        waits = max_ms / 1000 + 2 if max_ms > 0 else self._timeouts.media  # 2 s: the beep
+        command = f'RECORD FILE {path} wav "{escape_digits}" {max_ms} BEEP{silence}'
+        res = await self.run(command, waits)
         return chr(int(res.result)) if res.result.isdigit() and int(res.result) > 0 else ""
 
-    async def exec(self, application: str, arguments: str = "") -> str:
-        res = await self.run(f'EXEC {application} "{arguments}"')
+    async def exec(
+        self, application: str, arguments: str = "", seconds: float | None = None
+    ) -> str:
+        """Run a dialplan application; ``seconds``: how long it may take (media applications
+        such as Playback, Read or Dial are given the media allowance when unsaid)."""
+        if seconds is None:
+            seconds = self._timeouts.media if application.lower() in MEDIA_APPLICATIONS else 0.0
+        res = await self.run(f'EXEC {application} "{arguments}"', seconds)
         return res.result
 
     async def verbose(self, message: str, level: int = 3) -> None:
         await self.run(f'VERBOSE "{message}" {level}')
+
+
+MEDIA_APPLICATIONS = frozenset(
+    {
+        "audiosocket",
+        "background",
+        "controlplayback",
+        "dial",
+        "musiconhold",
+        "playback",
+        "playtones",
+        "read",
+        "record",
+        "saydigits",
+        "saynumber",
+        "wait",
+        "waitexten",
+    }
+)
 
 
 def _plain(value: str) -> bool:
@@ -175,17 +241,30 @@ async def _read_headers(reader: asyncio.StreamReader) -> dict[str, str]:
 
 class FastAgiServer:
     def __init__(
-        self, host: str, port: int, routes: Mapping[str, Handler], fallback: Handler
+        self,
+        host: str,
+        port: int,
+        routes: Mapping[str, Handler],
+        fallback: Handler,
+        guard: AgiGuard,
     ) -> None:
         self._host, self._port = host, port
         self._routes = dict(routes)
         self._fallback = fallback
+        self._guard = guard
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[None]] = set()
 
     @property
     def live_sessions(self) -> int:
         return len(self._sessions)
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (the one asked for, or the one chosen for port 0)."""
+        if self._server is not None and self._server.sockets:
+            return int(self._server.sockets[0].getsockname()[1])
+        return self._port
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
@@ -209,6 +288,13 @@ class FastAgiServer:
             await asyncio.wait(set(self._sessions), timeout=5)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        refusal = self._refusal(writer.get_extra_info("peername"))
+        if refusal is not None:
+            log.warning("FastAGI: refused a connection from %s: %s", *refusal)
+            writer.close()
+            with contextlib.suppress(OSError, ConnectionError):
+                await writer.wait_closed()
+            return
         task = asyncio.current_task()
         assert task is not None
         self._sessions.add(task)
@@ -219,6 +305,14 @@ class FastAgiServer:
             writer.close()
             with contextlib.suppress(OSError, ConnectionError):
                 await writer.wait_closed()
+
+    def _refusal(self, peer: object) -> tuple[object, str] | None:
+        """Why a new connection is refused before anything is read, or None."""
+        if not self._guard.peer_allowed(peer):
+            return peer, "not an allowed Asterisk address"
+        if len(self._sessions) >= self._guard.max_sessions:
+            return peer, f"{len(self._sessions)} sessions already (the cap)"
+        return None
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
@@ -235,7 +329,16 @@ class FastAgiServer:
                 "FastAGI: rejected a connection from %s: %s", peer, exc or type(exc).__name__
             )
             return
-        channel = AgiChannel(headers, reader, writer)
+        route = self._guard.route_of(headers["agi_network_script"])
+        if route is None:
+            log.warning(
+                "FastAGI: refused a session from %s call=%r: no or wrong AGI secret",
+                peer,
+                headers.get("agi_uniqueid", "")[:40],
+            )
+            return
+        headers = self._guard.without_secret(headers, route)
+        channel = AgiChannel(headers, reader, writer, self._guard.timeouts)
         handler = self._routes.get(channel.route)
         if handler is None:
             log.error(

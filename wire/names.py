@@ -60,7 +60,7 @@ VAR_AGENT_TARGETS: Final = "IVR_AGENT_TARGETS"  # "PJSIP/8001&PJSIP/8002"
 VAR_INTENT: Final = "IVR_INTENT"  # the hand-off: what the caller wants
 VAR_SKILLS: Final = "IVR_SKILLS"  # the hand-off: required skills, comma-separated
 VAR_HANDOFF: Final = "IVR_HANDOFF"  # the whole hand-off as JSON (ivr.handoff.Handoff)
-VAR_AGI_TARGET: Final = "AGI_TARGET"  # the controller (host:port) serving this call
+VAR_AGI_TARGET: Final = "AGI_TARGET"  # the controller (host:port/secret) serving this call
 VAR_IVR_DID: Final = "IVR_DID"  # the number the caller dialled, inherited by the call's channels
 VAR_ACD_AGENT: Final = "ACD_AGENT"  # the extension the ACD reserved for this caller
 VAR_ACD_NEXT: Final = "ACD_NEXT"  # after acd-enqueue: "deliver" / "wait" / "hangup"
@@ -97,7 +97,7 @@ CDR_ACD_BLACKLISTED: Final = "CDR(acd_blacklisted)"
 # Dialplan globals rendered from settings / the CRM
 GLOBAL_ALL_AGENTS: Final = "ALL_AGENTS"
 GLOBAL_AGENT_RING: Final = "AGENT_RING_SECONDS"
-GLOBAL_AGI_TARGETS: Final = "AGI_TARGETS"  # "host:port&host:port": the controllers
+GLOBAL_AGI_TARGETS: Final = "AGI_TARGETS"  # "host:port/secret&...": the controllers
 GLOBAL_AGI_TARGET_COUNT: Final = "AGI_TARGET_COUNT"  # how many ([pick-controller] draws one)
 GLOBAL_ACD_ANNOUNCE_EVERY: Final = "ACD_ANNOUNCE_EVERY"
 

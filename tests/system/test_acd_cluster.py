@@ -18,6 +18,7 @@ import pytest
 
 from acd.events import endpoint_of
 from ivr_acd.settings import DatabaseSettings, Settings
+from ivr_acd.wiring.agi import dialplan_agi_targets
 from ivr_acd_dev.simulator import Phone, PhoneError, PhoneTimeout
 from ivr_acd_dev.stack import BackgroundController, settings_env
 from tests.system.conftest import DIRECT_LINE, Stack, eventually
@@ -95,7 +96,7 @@ async def second_controller(stack: Stack, tmp_path: Path) -> AsyncIterator[Backg
     settings = _second_settings(stack, tmp_path / "second")
     controller = BackgroundController(settings)
     controller.start(settings_env(settings), detach=False)
-    both = "&".join([*stack.settings.agi.all_targets(), *settings.agi.all_targets()])
+    both = "&".join([*dialplan_agi_targets(stack.settings), *dialplan_agi_targets(settings)])
     try:
         await controller.wait_healthy(30)
         await stack.ami.action("Setvar", Variable="AGI_TARGETS", Value=both)
@@ -103,7 +104,7 @@ async def second_controller(stack: Stack, tmp_path: Path) -> AsyncIterator[Backg
         yield controller
     finally:
         await stack.ami.action(
-            "Setvar", Variable="AGI_TARGETS", Value="&".join(stack.settings.agi.all_targets())
+            "Setvar", Variable="AGI_TARGETS", Value="&".join(dialplan_agi_targets(stack.settings))
         )
         await stack.ami.action("Setvar", Variable="AGI_TARGET_COUNT", Value="1")
         await controller.stop()

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from ivr_acd.wiring.agi import agi_guard
 from tests.system.conftest import Stack, eventually
 from wire import names
 from wire.agi import AgiChannel, FastAgiServer
@@ -41,12 +42,13 @@ async def _hold(channel: AgiChannel) -> None:
 
 
 @pytest.fixture
-async def agi_target() -> AsyncIterator[str]:
+async def agi_target(stack: Stack) -> AsyncIterator[str]:
     port = _free_port()
-    server = FastAgiServer("127.0.0.1", port, {names.AGI_ROUTE_IVR: _hold}, _hold)
+    guard = agi_guard(stack.settings)
+    server = FastAgiServer("127.0.0.1", port, {names.AGI_ROUTE_IVR: _hold}, _hold, guard)
     await server.start()
     try:
-        yield f"127.0.0.1:{port}"
+        yield f"127.0.0.1:{port}/{guard.secret}"
     finally:
         await server.stop_accepting()
         await server.drain(1)

@@ -9,6 +9,7 @@ import signal
 
 import pytest
 
+from ivr_acd.wiring.agi import dialplan_agi_targets
 from ivr_acd_dev.simulator import Phone
 from tests.system.conftest import Stack, eventually, utc_now_iso
 
@@ -52,7 +53,7 @@ async def test_garbage_on_the_fastagi_port_is_logged_and_the_controller_keeps_se
 async def test_an_unknown_agi_route_sends_the_caller_to_the_fallback(
     stack: Stack, agent_8001: Phone
 ) -> None:
-    target = stack.settings.agi.all_targets()[0]
+    target = dialplan_agi_targets(stack.settings)[0]  # host:port/<secret>
     await stack.ami.action(
         "Setvar", Variable="AGI_TARGETS", Value=f"{target}/no-such-route"
     )  # the dialplan then asks for agi://<target>/no-such-route/ivr

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ivr.speech_input import Heard, Recognizer, SpeechInput, VoskRecognizers, packaged_model_dir
+from ivr_acd.wiring.agi import agi_guard, agi_secret, dialplan_agi_targets
 from tests.integration.ivr.test_speech_vosk import PHRASES, synthesise
 from tests.system.conftest import HOTLINE, Stack, eventually
 from wire import names
@@ -74,14 +75,17 @@ async def rig(stack: Stack) -> AsyncIterator[SpeechRig]:
     await rig.speech.warm_up()
     factory.rates.clear()
     agi_port = _free_port()
-    agi = FastAgiServer("127.0.0.1", agi_port, {ROUTE: rig.route}, rig.route)
+    agi = FastAgiServer(
+        "127.0.0.1", agi_port, {ROUTE: rig.route}, rig.route, agi_guard(stack.settings)
+    )
     await agi.start()
     # the hotline's calls now reach this server (as route "ivr": the rig serves every route)
-    await stack.ami.action("Setvar", Variable="AGI_TARGETS", Value=f"127.0.0.1:{agi_port}")
+    secret = agi_secret(stack.settings)
+    await stack.ami.action("Setvar", Variable="AGI_TARGETS", Value=f"127.0.0.1:{agi_port}/{secret}")
     try:
         yield rig
     finally:
-        targets = "&".join(stack.settings.agi.all_targets())
+        targets = "&".join(dialplan_agi_targets(stack.settings))
         await stack.ami.action("Setvar", Variable="AGI_TARGETS", Value=targets)
         await agi.stop_accepting()
         await agi.drain(5)

@@ -100,6 +100,7 @@ def test_the_configuration_is_rendered_for_the_instance(tmp_path: Path) -> None:
     settings = _settings(
         tmp_path,
         asterisk={"ami_secret": SecretStr("s1"), "carrier_password": SecretStr("s2")},
+        agi={"secret": SecretStr("agi-secret-0123456789")},
     )
     written = render_config(settings, [])
     assert {path.parent for path in written} == {settings.paths.asterisk_config}

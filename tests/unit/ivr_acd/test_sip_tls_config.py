@@ -37,6 +37,7 @@ def _settings(tmp_path: Path, **asterisk: object) -> Settings:
         state_dir=tmp_path / "state",
         sandbox={"instance": "test7", "cache_dir": str(tmp_path / "cache")},
         asterisk={**secrets, **asterisk},
+        agi={"secret": SecretStr("agi-secret-for-tests-0123")},
     )
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from acd.core.routing import EscalationStep, RoutingPolicy
 
 
 class EscalationStepSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not ignored
+
     after_seconds: float = Field(ge=0)
     name: str = Field(pattern=r"^[a-z0-9-]+$")
     min_level: int | None = Field(None, ge=1, le=5, description="relax the required level")
@@ -26,6 +28,8 @@ class BlacklistPolicy(StrEnum):
 
 
 class AcdSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not ignored
+
     announce_every: int = Field(20, ge=5, le=300, description="seconds between announcements")
     vip_min_level: int = Field(4, ge=1, le=5, description="a VIP needs this level in the skill")
     vip_skill: str = Field("vip", description="...or this skill at any level")

@@ -92,7 +92,8 @@ class AmiTimeline:
         self._reader, self._writer = await asyncio.open_connection("127.0.0.1", ast.ami_port)
         await self._reader.readline()  # the banner
         self._send(
-            f"Action: Login\r\nUsername: {ast.ami_username}\r\nSecret: {secret}\r\n"
+            # the bench instance's own AMI user (manager.conf): every event, and Filter
+            f"Action: Login\r\nUsername: {ast.ami_username}-bench\r\nSecret: {secret}\r\n"
             f"Events: {self._classes}\r\n"
         )
         for event in self._filters:

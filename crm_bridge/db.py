@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +17,14 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SEARCH_PATH_PARAM = "search_path"
+SQLITE_FILE_MODE = 0o600
 
 
 def make_engine(url: str) -> AsyncEngine:
     """Create an async engine for ``url`` (``sqlite+aiosqlite`` or ``postgresql+asyncpg``).
 
-    SQLite: the file's folder is created and foreign keys are enforced on every connection.
+    SQLite: the file's folder is created, the file is private (0600) and foreign keys are
+    enforced on every connection.
     PostgreSQL: an optional ``?search_path=schema`` query parameter selects the schema.
     """
     parsed = make_url(url)
@@ -48,10 +52,21 @@ class Database:
 def _sqlite_engine(url: URL) -> AsyncEngine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_file(Path(database).expanduser())
     engine = create_async_engine(url, connect_args={"timeout": 30})
     event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
     return engine
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """The CRM file (SIP secrets, identity numbers) readable by its owner only: created 0600
+    before SQLite opens it (SQLite gives its -wal, -shm and -journal files the database
+    file's mode), and tightened, with any journal, if an older version left it looser."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, SQLITE_FILE_MODE))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + suffix).chmod(SQLITE_FILE_MODE)
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:

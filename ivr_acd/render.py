@@ -8,6 +8,7 @@ from typing import Any
 
 import jinja2
 
+from ivr_acd.private_files import write_private
 from wire import names
 
 
@@ -29,8 +30,6 @@ def render_tree(sources: Iterable[Path], dest: Path, **context: Any) -> list[Pat
             template = env.get_template(template_path.name)
             text = template.render(names=names, **context)
             target = dest / template_path.name
-            tmp = target.with_suffix(".conf.tmp")
-            tmp.write_text(text)
-            tmp.replace(target)
+            write_private(target, text)  # secrets inside: 0600
             written.append(target)
     return written

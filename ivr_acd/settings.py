@@ -19,38 +19,56 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    YamlConfigSettingsSource,
+    SettingsError,
 )
 
 from acd.config import AcdSettings
 from acd.dunning.config import CampaignSettings
 from ivr_acd.paths import Overrides, Paths, resolve_paths
+from ivr_acd.settings_sources import (
+    CONFIG_VARIABLE,
+    SourceError,
+    one_line,
+    read_yaml,
+    unknown_variables,
+)
+from ivr_acd.settings_urls import check_database_url, check_redis_url
 from wire.agi_guard import check_secret, networks
 
 Port = int
 
-_CONFIG_FILE: ContextVar[str | None] = ContextVar("ivr_acd_config_file", default=None)
+# The settings file's contents while load_settings builds the settings (read_yaml checked it).
+_FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("ivr_acd_file_data", default=None)
 
 
 class ConfigError(Exception):
-    """A setting is missing or invalid; the message says which and why."""
+    """A setting is missing or invalid; the message (one line) says which and why."""
+
+
+class Section(BaseModel):
+    """A section of the settings: a key it does not know is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 # A file Asterisk reads, as Asterisk sees it: absolute, nothing that ends or comments a line.
 _ASTERISK_FILE = r"^/[^\x00-\x1f\x7f;]+$"
 
 
-class SipTlsSettings(BaseModel):
+class SipTlsSettings(Section):
     """SIP over TLS for the agents' and supervisors' softphones (pjsip ``transport-tls``)."""
 
     port: Port = Field(5061, ge=1, le=65535)
@@ -61,7 +79,7 @@ class SipTlsSettings(BaseModel):
     ca_file: str | None = Field(None, pattern=_ASTERISK_FILE, description="CA chain to send")
 
 
-class AsteriskSettings(BaseModel):
+class AsteriskSettings(Section):
     host: str = "127.0.0.1"
     sip_port: Port = Field(5060, ge=1, le=65535)
     ami_port: Port = Field(5038, ge=1, le=65535)
@@ -117,7 +135,7 @@ class AsteriskSettings(BaseModel):
         return self
 
 
-class SandboxSettings(BaseModel):
+class SandboxSettings(Section):
     cache_dir: Path = Field(
         Path(os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))) / "ivr-acd",
         description="where the Debian sid chroot is built once, outside the checkout",
@@ -131,7 +149,7 @@ class SandboxSettings(BaseModel):
         return value.expanduser()
 
 
-class AgiSettings(BaseModel):
+class AgiSettings(Section):
     host: str = "127.0.0.1"
     port: Port = Field(4573, ge=1, le=65535)
     targets: list[str] = Field(
@@ -182,7 +200,7 @@ class AgiSettings(BaseModel):
         return self.targets or [f"{self.host}:{self.port}"]
 
 
-class WebSettings(BaseModel):
+class WebSettings(Section):
     host: str = "127.0.0.1"
     port: Port = Field(8080, ge=1, le=65535)
     api_token: SecretStr | None = None
@@ -191,15 +209,28 @@ class WebSettings(BaseModel):
     login_window_seconds: int = Field(300, ge=1, le=86400, description="...counted in this")
 
 
-class DatabaseSettings(BaseModel):
+class DatabaseSettings(Section):
     url: str | None = Field(None, description="SQLAlchemy async URL; SQLite file by default")
 
+    @field_validator("url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_database_url(value)
+        return value
 
-class RedisSettings(BaseModel):
+
+class RedisSettings(Section):
     url: str = "redis://127.0.0.1:6379/0"
 
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        check_redis_url(value)
+        return value
 
-class ControllerSettings(BaseModel):
+
+class ControllerSettings(Section):
     grace_period: float = Field(30.0, ge=0, description="seconds live IVR sessions may finish")
     cdr_settle: float = Field(1.0, ge=0, description="seconds to wait for late CDR segments")
     spool_replay_interval: float = Field(2.0, gt=0)
@@ -207,7 +238,7 @@ class ControllerSettings(BaseModel):
     journal_interval: float = Field(30.0, gt=0, description="seconds between journal checks")
 
 
-class IvrSettings(BaseModel):
+class IvrSettings(Section):
     menu_file: Path | None = Field(None, description="menu tree YAML; the default hotline if unset")
     time_zone: str = Field("Asia/Shanghai", description="the hotline's dates (due, promises)")
     recordings_dir: str | None = Field(
@@ -224,7 +255,7 @@ class IvrSettings(BaseModel):
         return value
 
 
-class SpeechSettings(BaseModel):
+class SpeechSettings(Section):
     models: dict[str, Path] = Field(
         default_factory=dict,
         description="Vosk model folder per call language (zh, en); speech is off without one",
@@ -233,8 +264,16 @@ class SpeechSettings(BaseModel):
     audiosocket_port: Port = Field(4574, ge=1, le=65535)
     listen_seconds: float = Field(5.0, gt=0, le=30)
 
+    @field_validator("models")
+    @classmethod
+    def _models_exist(cls, models: dict[str, Path]) -> dict[str, Path]:
+        for language, folder in models.items():
+            if not folder.is_dir():
+                raise ValueError(f"the {language} model folder {folder} does not exist")
+        return models
 
-class PromptSettings(BaseModel):
+
+class PromptSettings(Section):
     host_dir: Path | None = Field(None, description="where prompt WAVs are written")
     asterisk_dir: str | None = Field(None, description="the same folder as Asterisk sees it")
     recorded_dir: Path | None = Field(None, description="recorded prompts that win over TTS")
@@ -268,10 +307,10 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        config_file = _CONFIG_FILE.get() or os.environ.get("IVR_ACD_CONFIG")
+        file_data = _FILE_DATA.get()
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if config_file:
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config_file))
+        if file_data:
+            sources.append(InitSettingsSource(settings_cls, file_data))
         return tuple(sources)
 
     @cached_property
@@ -313,16 +352,37 @@ class Settings(BaseSettings):
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Build and validate the settings; a bad value raises ConfigError with a clear message."""
-    if config_file is not None and not config_file.is_file():
-        raise ConfigError(f"config file {config_file} does not exist")
-    token = _CONFIG_FILE.set(str(config_file) if config_file is not None else None)
+    """Build and validate the settings from the file (``config_file``, else the one
+    ``IVR_ACD_CONFIG`` names) and the environment; anything wrong raises ConfigError with a
+    one-line message naming the setting: a missing or malformed file, an unknown key in the
+    file or an ``IVR_ACD_*`` variable that names no setting, an invalid value."""
+    if config_file is None and os.environ.get(CONFIG_VARIABLE):
+        config_file = Path(os.environ[CONFIG_VARIABLE])
+    try:
+        file_data = read_yaml(config_file) if config_file is not None else None
+    except SourceError as exc:
+        raise ConfigError(str(exc)) from None
+    unknown = unknown_variables(os.environ, Settings)
+    if unknown:
+        raise ConfigError(f"unknown setting in the environment: {', '.join(unknown)}")
+    token = _FILE_DATA.set(file_data)
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"invalid settings: {problems}") from exc
+        raise ConfigError(f"invalid settings: {_problems(exc)}") from None
+    except SettingsError as exc:
+        raise ConfigError(f"invalid settings: {one_line(str(exc))}") from None
     finally:
-        _CONFIG_FILE.reset(token)
+        _FILE_DATA.reset(token)
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc'])}: {_reason(err)}" for err in exc.errors()
+    )
+
+
+def _reason(err: ErrorDetails) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown setting"
+    return one_line(err["msg"].removeprefix("Value error, "))

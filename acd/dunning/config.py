@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class CampaignSettings(BaseModel):
     """Outbound dunning campaigns (acd.dunning.dialer)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not ignored
 
     enabled: bool = Field(True, description="this controller dials campaigns (one at a time each)")
     tick_interval: float = Field(0.5, gt=0, le=10, description="seconds between dialer steps")

@@ -44,6 +44,7 @@ def _settings(tmp_path: Path, *, bench: bool = False) -> Settings:
             "carrier_password": SecretStr(CARRIER_PASSWORD),
             "bench_endpoint": bench,
         },
+        agi={"secret": SecretStr("agi-secret-for-tests-0123")},
     )
 
 

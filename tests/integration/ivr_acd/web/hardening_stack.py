@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import redis.asyncio as aioredis
 
+from acd.core.wallboard import wallboard
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.repository import CampaignRepository
 from crm_bridge.agent_specs import NewAgent
@@ -57,7 +58,7 @@ class DictAcd:
         return {"extension": extension, "state": self.states.get(extension, "logged-out")}
 
     async def snapshot(self) -> Mapping[str, Any]:
-        return {"queues": {}}
+        return wallboard([], [], [], {}, NOW.timestamp())  # the real shape, nobody in line
 
 
 async def _no_live_calls() -> list[Any]:

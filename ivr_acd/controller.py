@@ -23,6 +23,7 @@ from acd.runtime import AcdRuntime
 from acd.supervision.agi import SpyFeature
 from acd.supervision.repository import SpyRepository
 from acd.supervision.service import Supervision
+from crm_bridge.audit.repository import AuditRepository
 from crm_bridge.callback_repository import CallbackRepository
 from crm_bridge.calls.cdr_writer import CdrWriter
 from crm_bridge.calls.live import LiveCallStore
@@ -54,6 +55,8 @@ from ivr_acd.web.app import ApiDeps, build_api
 from ivr_acd.web.auth.sessions import LoginLimiter, SessionStore
 from ivr_acd.web.console.pages import add_console_pages, console_ports
 from ivr_acd.web.console.routes import CONSOLE
+from ivr_acd.web.core import BodyLimits
+from ivr_acd.web.transport import start_site
 from ivr_acd.wiring.acd import build_acd
 from ivr_acd.wiring.agi import agi_guard
 from ivr_acd.wiring.dunning import DialerParts, build_dialer
@@ -327,6 +330,9 @@ async def _start_web(settings: Settings, controller: Controller) -> web.AppRunne
                 settings.web.login_attempts,
                 settings.web.login_window_seconds,
             ),
+            audit=AuditRepository(controller.database.sessions, settings.web.audit_retention_days),
+            limits=BodyLimits(max_bytes=settings.web.max_body_bytes),
+            trusted_proxies=tuple(settings.web.trusted_proxies),
         )
     )
     api[CONSOLE] = console_ports(
@@ -342,8 +348,8 @@ async def _start_web(settings: Settings, controller: Controller) -> web.AppRunne
     add_console_pages(api)  # /console, /console/agent, /console/login
     runner = web.AppRunner(api, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, settings.web.host, settings.web.port).start()
-    log.info("web console and API on http://%s:%d/api/v1", settings.web.host, settings.web.port)
+    url = await start_site(runner, settings.web)  # HTTPS with web.tls_cert / tls_key
+    log.info("web console and API on %s/api/v1", url)
     return runner
 
 

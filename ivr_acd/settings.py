@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import cached_property
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -207,6 +208,37 @@ class WebSettings(Section):
     session_hours: float = Field(8.0, gt=0, le=24 * 30, description="console idle expiry")
     login_attempts: int = Field(5, ge=1, le=100, description="failed log-ins before a pause")
     login_window_seconds: int = Field(300, ge=1, le=86400, description="...counted in this")
+    tls_cert: Path | None = Field(None, description="PEM certificate (chain): serve HTTPS")
+    tls_key: Path | None = Field(None, description="PEM private key of tls_cert")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses / networks whose X-Forwarded-Proto and -For are believed",
+    )
+    max_body_bytes: int = Field(256 * 1024, ge=1024, le=64 * 1024 * 1024)
+    audit_retention_days: int = Field(365, ge=183, description="audit log kept (6 months min.)")
+
+    @field_validator("tls_cert", "tls_key")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value.is_file() and os.access(value, os.R_OK)):
+            raise ValueError(f"{value} is not a readable file")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            try:
+                ip_network(proxy, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted proxy {proxy!r} is not an address or network") from exc
+        return proxies
+
+    @model_validator(mode="after")
+    def _cert_and_key(self) -> WebSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        return self
 
 
 class DatabaseSettings(Section):

@@ -100,8 +100,8 @@ def web_sessions_of(extension: str, prefix: str = PREFIX) -> str:
 
 
 def login_failures(scope: str, subject: str, prefix: str = PREFIX) -> str:
-    """String (counter): console log-in attempts of one ``ext`` or ``ip`` in the current window
-    (a success takes its attempt back)."""
+    """String (counter): console log-in attempts of one ``ext-ip`` (``extension@address``) or
+    one ``ip`` in the current window (a success takes its attempt back)."""
     return f"{prefix}:web:login-failures:{scope}:{subject}"
 
 

@@ -1,7 +1,7 @@
 """SQLAlchemy 2 declarative models of the CRM: customers, policies, agents and CDRs, what the
 IVR's self-service flows record (look-ups, fraud reports, quotes, promises, complaints), what the
-ACD keeps (agent state log and last known presence, callbacks), the supervision audit trail and
-the outbound dunning campaigns.
+ACD keeps (agent state log and last known presence, callbacks), the supervision audit trail,
+the outbound dunning campaigns and the audit log of administrative actions.
 
 One module per area; every model and ``Base`` are re-exported here, so importing this package
 registers every table on ``Base.metadata`` (the Alembic environment relies on it)."""
@@ -9,6 +9,7 @@ registers every table on ``Base.metadata`` (the Alembic environment relies on it
 from __future__ import annotations
 
 from crm_bridge.models.agents import Agent, AgentPresence, AgentSkill, AgentStateLog
+from crm_bridge.models.audit import AuditRecord
 from crm_bridge.models.base import NAMING_CONVENTION, Base
 from crm_bridge.models.calls import (
     Call,
@@ -35,6 +36,7 @@ __all__ = [
     "AgentPresence",
     "AgentSkill",
     "AgentStateLog",
+    "AuditRecord",
     "Base",
     "Call",
     "Callback",

@@ -18,8 +18,10 @@ from aiohttp import web
 
 from crm_bridge.agent_repository import AgentProfile
 from crm_bridge.agent_specs import agent_changes, new_agent
+from crm_bridge.audit.entry import AuditAction
 from crm_bridge.errors import InvalidAgentError, UnknownAgentError
 from crm_bridge.vocab import Role
+from ivr_acd.web.audit.record import audited
 from ivr_acd.web.auth.principal import principal, require_act_for, require_role
 from ivr_acd.web.auth.routes import end_sessions
 from ivr_acd.web.core import (
@@ -104,8 +106,10 @@ async def list_agents(request: web.Request) -> web.Response:
 
 async def create_agent(request: web.Request) -> web.Response:
     agents = _directory(request, Role.ADMIN)
-    profile = await agents.create(new_agent(await json_object(request)))
+    body = await json_object(request)
+    profile = await agents.create(new_agent(body))
     log.info("agent=%s created (%s, team %s)", profile.extension, profile.role, profile.team)
+    await audited(request, AuditAction.AGENT_CREATED, profile.extension, body)
     await _changed(request, profile.extension)
     location = f"{API}/agents/{profile.extension}"
     return web.json_response(_agent_json(profile), status=201, headers={"Location": location})
@@ -123,11 +127,13 @@ async def get_agent(request: web.Request) -> web.Response:
 async def update_agent(request: web.Request) -> web.Response:
     agents = _directory(request, Role.ADMIN)
     extension = _extension(request)
-    changes = agent_changes(await json_object(request))
+    body = await json_object(request)
+    changes = agent_changes(body)
     if changes.is_empty():
         raise InvalidAgentError("nothing to change")
     profile = await agents.update(extension, changes)
     log.info("agent=%s updated", extension)
+    await audited(request, AuditAction.AGENT_CHANGED, extension, body)
     if changes.password is not None or changes.role is not None or changes.team is not None:
         await end_sessions(request, extension)
     await _changed(request, extension)
@@ -139,6 +145,7 @@ async def delete_agent(request: web.Request) -> web.Response:
     extension = _extension(request)
     await agents.delete(extension)
     log.info("agent=%s deleted", extension)
+    await audited(request, AuditAction.AGENT_DELETED, extension)
     await end_sessions(request, extension)
     await _changed(request, extension)
     return web.Response(status=204)

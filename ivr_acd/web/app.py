@@ -9,7 +9,13 @@ calls, queues, callbacks and agents is for any principal, except that an agent's
 lists only the calls they answered (``agent=`` another extension is 403). An agent's state and
 state actions: ``Principal.may_act_for`` (the agent, their team's supervisors, admins; else
 403 ``forbidden``). Creating, changing and deleting agents: admin only. A password: admins for
-anyone, anyone for themselves with the current one (``ivr_acd.web.auth.routes``)."""
+anyone, anyone for themselves with the current one (``ivr_acd.web.auth.routes``). The audit log
+of administrative actions: admin only (``ivr_acd.web.audit``).
+
+Bodies: at most ``web.max_body_bytes`` (413 ``body-too-large``), JSON nested at most 32 deep
+(422 ``json-too-deep``), both checked before parsing (``ivr_acd.web.core.json_object``).
+``X-Forwarded-Proto`` / ``-For`` count only from ``web.trusted_proxies``
+(``ivr_acd.web.transport``)."""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from aiohttp import web
 from crm_bridge.calls.records import CallRecord
 from crm_bridge.vocab import CallbackKind, CallbackStatus, Role
 from ivr_acd.web.agents import acd_call, add_agent_routes
+from ivr_acd.web.audit.routes import add_audit_routes
 from ivr_acd.web.auth.principal import principal
 from ivr_acd.web.auth.routes import add_auth_routes, session_middleware
 from ivr_acd.web.campaigns.routes import add_campaign_routes
@@ -50,6 +57,7 @@ from ivr_acd.web.core import (
 from ivr_acd.web.kpis.routes import add_kpi_routes
 from ivr_acd.web.openapi import OPENAPI
 from ivr_acd.web.spy.routes import add_spy_routes
+from ivr_acd.web.transport import forwarded_middleware
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +163,14 @@ async def not_found(_request: web.Request) -> web.Response:
 
 
 def build_api(deps: ApiDeps) -> web.Application:
-    app = web.Application(middlewares=[error_middleware, session_middleware])
+    app = web.Application(
+        middlewares=[
+            forwarded_middleware(deps.trusted_proxies),  # first: the client as the others see it
+            error_middleware,
+            session_middleware,
+        ],
+        client_max_size=deps.limits.max_bytes,
+    )
     app[DEPS] = deps
     app.router.add_get(f"{API}/health", health)
     app.router.add_get(f"{API}/calls", list_calls)
@@ -168,6 +183,7 @@ def build_api(deps: ApiDeps) -> web.Application:
     add_kpi_routes(app)
     add_spy_routes(app)  # /calls/{call_id}/spy, /spy, /spy/{spy_id}[/mode]
     add_campaign_routes(app)  # /campaigns..., /do-not-call
+    add_audit_routes(app)  # /audit, and its daily purge
     app.router.add_get(f"{API}/openapi.json", openapi)
     app.router.add_route("*", f"{API}/{{tail:.*}}", not_found)
     return app

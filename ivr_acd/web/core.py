@@ -5,11 +5,13 @@ status table, the error middleware and request parsing (who may call:
 from __future__ import annotations
 
 import builtins
+import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from aiohttp import web
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
@@ -19,6 +21,8 @@ from acd.dunning.repository import CampaignRepository
 from acd.supervision.port import SpyControl
 from crm_bridge.agent_repository import AgentProfile
 from crm_bridge.agent_specs import AgentChanges, NewAgent
+from crm_bridge.audit.entry import AuditEntry
+from crm_bridge.audit.repository import AuditQuery
 from crm_bridge.callback_repository import StoredCallback
 from crm_bridge.calls.records import CallRecord
 from crm_bridge.errors import CrmError
@@ -39,6 +43,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "too-many-attempts": 429,
     "sessions-unavailable": 503,
     "bad-request": 400,
+    "body-too-large": 413,
+    "json-too-deep": 422,
     "not-found": 404,
     "internal-error": 500,
     "database-unavailable": 503,
@@ -79,6 +85,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "campaign-state": 409,
     "attempt-not-found": 404,
     "campaigns-unavailable": 503,
+    # the audit log (ivr_acd.web.audit.routes)
+    "audit-unavailable": 503,
 }
 
 
@@ -177,6 +185,14 @@ class QueueStats(Protocol):
     async def snapshot(self) -> Mapping[str, Any]: ...
 
 
+class AuditLog(Protocol):
+    """The audit log of administrative actions (``crm_bridge.audit.repository``)."""
+
+    async def record(self, entry: AuditEntry) -> int: ...
+    async def list(self, query: AuditQuery) -> builtins.list[AuditEntry]: ...
+    async def purge_expired(self) -> int: ...
+
+
 AgentsChanged = Callable[[str], Awaitable[None]]
 """Called with the extension after an agent is created, updated or deleted through the API
 (e.g. to re-provision PJSIP and refresh the ACD's profiles). Its failure is logged, not
@@ -185,6 +201,19 @@ answered: the change is stored already."""
 
 async def no_change_hook(_extension: str) -> None:
     return None
+
+
+DEFAULT_MAX_BODY_BYTES: Final = 256 * 1024
+DEFAULT_MAX_JSON_DEPTH: Final = 32
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    """How big a request body may be and how deep its JSON may nest (``web.max_body_bytes``;
+    the depth is fixed: no document of this API nests deeper than a few levels)."""
+
+    max_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_depth: int = DEFAULT_MAX_JSON_DEPTH
 
 
 @dataclass(frozen=True)
@@ -207,6 +236,9 @@ class ApiDeps:
     supervision: SpyControl | None = None  # listen / whisper / barge (ivr_acd.web.spy.routes)
     campaigns: CampaignRepository | None = None  # dunning campaigns (ivr_acd.web.campaigns.routes)
     campaign_facts: CampaignFacts | None = None  # the do-not-call list, opt-outs
+    audit: AuditLog | None = None  # administrative actions (ivr_acd.web.audit); none: not kept
+    limits: BodyLimits = BodyLimits()
+    trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-* is believed (web.transport)
 
 
 DEPS: web.AppKey[ApiDeps] = web.AppKey("api_deps", ApiDeps)
@@ -276,11 +308,62 @@ def choice_param(request: web.Request, name: str, allowed: frozenset[str]) -> st
     return raw
 
 
-async def json_object(request: web.Request) -> dict[str, Any]:
-    """The body as a JSON object; 400 ``bad-request`` for anything else."""
+_STRUCTURAL: Final = re.compile(rb'[\[\]{}"\\]')
+_OPEN: Final = frozenset(b"[{")
+_CLOSE: Final = frozenset(b"]}")
+
+
+def nests_deeper_than(raw: bytes, limit: int) -> bool:
+    """Whether JSON text opens more than ``limit`` arrays / objects inside each other; one
+    linear pass over the brackets, quotes and backslashes (brackets inside strings don't
+    count), so a hostile document never reaches the parser's recursion."""
+    depth, in_string, skip = 0, False, -1
+    for found in _STRUCTURAL.finditer(raw):
+        at = found.start()
+        char = raw[at]
+        if at == skip:  # the character after a backslash in a string
+            continue
+        if in_string:
+            if char == 0x5C:  # backslash
+                skip = at + 1
+            elif char == 0x22:  # closing quote
+                in_string = False
+        elif char == 0x22:
+            in_string = True
+        elif char in _OPEN:
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in _CLOSE:
+            depth -= 1
+    return False
+
+
+async def _body(request: web.Request, limit: int) -> bytes:
+    """The raw body, at most ``limit`` bytes (413 ``body-too-large``)."""
+    too_large = ApiError("body-too-large", f"the body may have at most {limit} bytes", 413)
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
     try:
-        data = await request.json()
-    except (ValueError, UnicodeDecodeError) as exc:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise too_large from exc
+    if len(raw) > limit:
+        raise too_large
+    return raw
+
+
+async def json_object(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object, the one place every handler's body is parsed: 413
+    ``body-too-large`` over the size limit, 422 ``json-too-deep`` nested deeper than the
+    depth limit (checked before parsing), 400 ``bad-request`` for anything but an object."""
+    limits = request.app[DEPS].limits
+    raw = await _body(request, limits.max_bytes)
+    if nests_deeper_than(raw, limits.max_depth):
+        raise ApiError("json-too-deep", f"JSON may nest at most {limits.max_depth} levels", 422)
+    try:
+        data = json.loads(raw) if raw.strip() else None
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise ApiError("bad-request", "the body must be a JSON object") from exc
     if not isinstance(data, dict):
         raise ApiError("bad-request", "the body must be a JSON object")

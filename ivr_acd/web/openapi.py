@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ivr_acd.web.audit.openapi import AUDIT_PATHS, AUDIT_SCHEMAS
 from ivr_acd.web.auth.openapi import AUTH_PATHS, AUTH_SCHEMAS, SECURITY_SCHEMES, SIGNED_IN
 from ivr_acd.web.campaigns.openapi import CAMPAIGN_PATHS, CAMPAIGN_SCHEMAS
 from ivr_acd.web.console.openapi import CONSOLE_PATHS, CONSOLE_SCHEMAS
@@ -253,6 +254,7 @@ OPENAPI: Final[dict[str, Any]] = {
             **AUTH_SCHEMAS,
             **SPY_SCHEMAS,
             **CAMPAIGN_SCHEMAS,
+            **AUDIT_SCHEMAS,
         },
     },
     "paths": {
@@ -333,6 +335,7 @@ OPENAPI: Final[dict[str, Any]] = {
         **SPY_PATHS,
         **AUTH_PATHS,
         **CAMPAIGN_PATHS,
+        **AUDIT_PATHS,
         "/callbacks": {
             "get": {
                 "summary": "Callbacks owed to callers, in line order (original queue time)",

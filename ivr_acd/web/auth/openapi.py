@@ -90,8 +90,9 @@ AUTH_PATHS: Final[dict[str, Any]] = {
         "post": {
             "summary": "Sign in to the console with the CRM extension and password",
             "description": "401 bad-credentials for a wrong password or an unknown extension; "
-            "429 too-many-attempts (with Retry-After) after 5 failures for one extension or "
-            "one client address within 5 minutes; 403 csrf from another site's page",
+            "429 too-many-attempts (with Retry-After) after 5 failures for one extension from "
+            "one client address, or from one client address, within 5 minutes; 403 csrf from "
+            "another site's page",
             "security": [],
             "requestBody": _body(_ref("Login")),
             "responses": {

@@ -4,8 +4,9 @@ middleware that recognises the session cookie, and setting a console password.
 - ``POST /auth/login`` ``{extension, password}`` → 200 ``{extension, name, role, team,
   csrf_token}`` and the cookie ``ivracd_session`` (HttpOnly, SameSite=Strict, Path=/, Secure
   over HTTPS). A wrong password and an unknown extension get the same 401 ``bad-credentials``;
-  after ``attempts`` failures (5) for one extension or one client address within the window
-  (5 minutes) every try is 429 ``too-many-attempts`` with ``Retry-After``; a request from
+  after ``attempts`` failures (5) for one extension from one client address, or from one
+  client address over all extensions, within the window (5 minutes) every try from there is
+  429 ``too-many-attempts`` with ``Retry-After``; a request from
   another site (``Origin`` not this host, ``Sec-Fetch-Site: cross-site``) is 403 ``csrf``.
 - ``POST /auth/logout`` → 204: the session ends and the cookie is cleared (204 without one too).
 - ``GET /auth/me`` → 200, as the log-in answers (the bearer token: role admin, extension,
@@ -31,8 +32,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from crm_bridge.agent_specs import check_password
+from crm_bridge.audit.entry import AuditAction
 from crm_bridge.errors import UnknownAgentError
 from crm_bridge.vocab import Role
+from ivr_acd.web.audit.record import audited
 from ivr_acd.web.auth.principal import PRINCIPAL, SESSION, SESSION_ERROR, Principal, principal
 from ivr_acd.web.auth.sessions import (
     LoginLimiter,
@@ -263,6 +266,7 @@ async def set_password(request: web.Request) -> web.Response:
     if not await _agents(request).set_password(extension, password):
         raise UnknownAgentError(f"no agent {extension}")
     log.info("agent=%s: console password set by %s", extension, found.extension or found.name)
+    await audited(request, AuditAction.PASSWORD_SET, extension, {"password": password})
     session: WebSession | None = request.get(SESSION)
     await end_sessions(request, extension, None if session is None else session.token)
     return web.Response(status=204)

@@ -4,8 +4,9 @@ them (keys in ``wire.redis_keys``).
 A session is a random 256-bit token, the value of the browser's cookie. Redis keeps the session
 under the token's SHA-256 (a copy of Redis holds no usable cookie), with the signed-in person's
 extension, role, team and name and a CSRF token of its own; it expires after ``idle_seconds``
-without use. Log-in attempts are counted per extension and per client address in a fixed window
-that starts with the first one; a success takes its attempt back. Redis errors become
+without use. Log-in attempts are counted per extension and client address together, and per
+client address, in a fixed window that starts with the first one; a success takes its attempt
+back. Failures from one address never lock the same person out from another. Redis errors become
 :class:`SessionsUnavailableError`."""
 
 from __future__ import annotations
@@ -180,10 +181,12 @@ if count > 0 then redis.call('DECR', KEYS[2]) end
 
 
 class LoginLimiter:
-    """At most ``attempts`` failed log-ins per extension and per client address in a window of
-    ``window_seconds`` from the first attempt. Each attempt is counted before the password is
-    checked, so guesses sent in parallel are counted too; a success clears the extension's
-    count and gives its attempt back to the address."""
+    """At most ``attempts`` failed log-ins per extension from one client address, and per
+    client address over all extensions, in a window of ``window_seconds`` from the first
+    attempt. The extension is never counted alone: a stranger guessing from one address cannot
+    lock its owner out from another. Each attempt is counted before the password is checked,
+    so guesses sent in parallel are counted too; a success clears the extension's count at that
+    address and gives its attempt back to the address."""
 
     def __init__(
         self,
@@ -220,6 +223,6 @@ class LoginLimiter:
 
     def _keys(self, extension: str, address: str) -> tuple[str, str]:
         return (
-            redis_keys.login_failures("ext", extension, self._prefix),
+            redis_keys.login_failures("ext-ip", f"{extension}@{address}", self._prefix),
             redis_keys.login_failures("ip", address, self._prefix),
         )

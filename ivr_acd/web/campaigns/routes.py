@@ -28,7 +28,9 @@ from acd.dunning.repository import (
     StoredAttempt,
     StoredCampaign,
 )
+from crm_bridge.audit.entry import CAMPAIGN_ACTIONS, AuditAction
 from crm_bridge.vocab import CampaignState, Disposition, Role
+from ivr_acd.web.audit.record import audited
 from ivr_acd.web.auth.principal import Principal, require_role
 from ivr_acd.web.core import (
     API,
@@ -103,6 +105,7 @@ async def create_campaign(request: web.Request) -> web.Response:
     except CampaignError as exc:
         raise _invalid(exc) from exc
     stored = await repo.create(spec.campaign, spec.machine_message, created_by=_who(who))
+    await audited(request, AuditAction.CAMPAIGN_CREATED, stored.id, body)
     return web.json_response(await _with_progress(repo, stored), status=201)
 
 
@@ -127,6 +130,8 @@ async def change_state(request: web.Request) -> web.Response:
         raise ApiError("not-found", f"no action {action!r}; one of {', '.join(sorted(ACTIONS))}")
     repo = _repo(request)
     stored = await repo.set_state(_campaign_id(request), action)
+    state = stored.campaign.state.value
+    await audited(request, CAMPAIGN_ACTIONS[action], stored.id, {"state": state})
     return web.json_response(await _with_progress(repo, stored))
 
 
@@ -248,7 +253,10 @@ async def add_do_not_call(request: web.Request) -> web.Response:
     number = str(body.get("number", "")).strip()
     if not _NUMBER.match(number):
         raise ApiError("campaign-invalid", "number must be a phone number (digits)", 422)
-    added = await _facts(request).add_do_not_call(number, str(body.get("reason", ""))[:200])
+    reason = str(body.get("reason", ""))[:200]
+    added = await _facts(request).add_do_not_call(number, reason)
+    if added:
+        await audited(request, AuditAction.DO_NOT_CALL_ADDED, number, {"reason": reason})
     return web.json_response({"number": number, "added": added}, status=201 if added else 200)
 
 
@@ -257,6 +265,7 @@ async def remove_do_not_call(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     if not await _facts(request).remove_do_not_call(number):
         raise ApiError("not-found", f"{number} is not on the do-not-call list")
+    await audited(request, AuditAction.DO_NOT_CALL_REMOVED, number)
     return web.Response(status=204)
 
 

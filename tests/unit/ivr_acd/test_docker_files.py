@@ -33,9 +33,12 @@ def test_services_and_builds_exist():
                 assert (ROOT / part).exists(), f"{dockerfile.name} copies missing {part}"
 
 
-def _env() -> dict[str, str]:
-    env = COMPOSE["x-settings"]
+def _env(env: dict[str, object] | None = None) -> dict[str, str]:
+    env = COMPOSE["x-settings"] if env is None else env
     return {k: re.sub(r"\$\{[^}]+\}", "secret", str(v)) for k, v in env.items()}
+
+
+CONTROLLER = COMPOSE["services"]["controller"]
 
 
 def test_every_setting_passed_by_compose_is_a_real_one(monkeypatch: pytest.MonkeyPatch):
@@ -53,3 +56,22 @@ def test_the_asterisk_image_runs_the_rendered_instance():
     dockerfile = (ROOT / "docker/Dockerfile.asterisk").read_text()
     assert "/etc/ivr-acd/main/asterisk.conf" in dockerfile
     assert "/var/lib/ivr-acd/main/run" in dockerfile
+
+
+@pytest.mark.security
+def test_the_controller_serves_the_api_in_https_from_mounted_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """Issue 11: never plain HTTP on 0.0.0.0; the TLS files come from the operator's folder."""
+    env = _env(CONTROLLER["environment"])
+    tls_dir = next(v.split(":")[-2] for v in CONTROLLER["volumes"] if "IVR_ACD_TLS_DIR" in v)
+    for key in ("IVR_ACD_WEB__TLS_CERT", "IVR_ACD_WEB__TLS_KEY"):
+        assert env[key].startswith(tls_dir + "/")
+        local = tmp_path / Path(env[key]).name
+        local.write_text("PEM")
+        env[key] = str(local)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    web = load_settings().web
+    assert web.host == "0.0.0.0" and web.tls_cert is not None and web.tls_key is not None
+    assert not web.trusted_proxies

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from panoramisk.utils import parse_agi_result
 
+from wire import callerid
+
 log = logging.getLogger(__name__)
 
 HEADER_LIMIT = 16 * 1024
@@ -59,7 +61,8 @@ class AgiChannel:
 
     @property
     def caller_number(self) -> str:
-        return self.headers.get("agi_callerid", "")
+        """``+`` and digits, or "" (anonymous): never what a caller smuggled into it."""
+        return callerid.caller_number(self.headers.get("agi_callerid", ""))
 
     @property
     def route(self) -> str:

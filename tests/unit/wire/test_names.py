@@ -276,5 +276,6 @@ def test_the_caller_id_is_filtered_to_digits_and_printable_text() -> None:
     assert section
     body = section.group(1)
     assert step == "Set(CALLERID(num)=${FILTER(+0123456789,${CALLERID(num)}):0:32})"
+    assert "Set(CALLERID(ani)=${FILTER(+0123456789,${CALLERID(ani)}):0:32})" in body
     assert r"Set(CALLERID(name)=${FILTER(\x20-\x7e\x80-\xff,${CALLERID(name)})})" in body
     assert re.search(r"same => n,Return\(\)", body)

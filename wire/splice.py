@@ -5,12 +5,16 @@ a From user: a caller number holding CR LF CR LF ends the event early (``Newchan
 ``Uniqueid``) and makes the rest look like an event of the caller's choosing (``Event: Fake``),
 before the dialplan's first step can filter the number (``Newchannel``, CEL ``CHAN_START``).
 
-Every event Asterisk writes carries ``Privilege`` as its second header; the forged part does
-not (the caller cannot know where their text will land). So a message without ``Privilege`` is
-never an event of its own: it is the tail of the event held before it, which lacked its
-identity (``Uniqueid``). The two are spliced: the head's headers as Asterisk wrote them, then
-the tail's headers the head lacks, the last of a repeated header winning (Asterisk's own come
-after the caller's text). A tail with no head is dropped. Each splice or drop is logged.
+Every event Asterisk writes carries ``Privilege`` as its second header. A message without it
+is never an event of its own: it is the tail of the event held before it, which lacked its
+identity (``Uniqueid``, ``Linkedid``). The two are spliced: the head's headers as Asterisk
+wrote them, then the tail's headers the head lacks, the last of a repeated header winning
+(Asterisk's own come after the caller's text). A tail with no head is dropped; each splice or
+drop is logged.
+
+Limit: a caller who also forges ``Privilege`` (and a whole event between two CR LF CR LF) is
+not told apart here; only what Asterisk writes before the dialplan's first step (Newchannel,
+CEL CHAN_START) can carry it, the dialplan filters the number, name and ANI from then on.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ log = logging.getLogger(__name__)
 
 Headers = Mapping[str, str]
 
-# Events whose parse needs the channel's identity; one without it was cut short.
+# Events whose parse needs the channel's identity; one without any of it was cut short (every
+# one of these writes its caller ID before its Uniqueid and Linkedid).
+_IDS: Final = frozenset({"Uniqueid", "UniqueID", "Linkedid", "LinkedID"})
 _NEEDS_ID: Final = frozenset(
     {"newchannel", "hangup", "cdr", "cel", "dialbegin", "dialend", "userevent", "dtmfend"}
 )
@@ -31,7 +37,7 @@ _NEEDS_ID: Final = frozenset(
 
 def _cut_short(headers: Headers) -> bool:
     name = headers.get("Event", "").lower()
-    return name in _NEEDS_ID and not ({"Uniqueid", "UniqueID"} & headers.keys())
+    return name in _NEEDS_ID and not (_IDS & headers.keys())
 
 
 class Splicer:

@@ -12,15 +12,21 @@ from typing import Literal, cast
 from acd.config import AcdSettings
 from acd.core.agent_states import AgentStateError
 from acd.core.model import AgentStatus, WaitingCall
-from acd.core.queue_experience import announcement, blacklist_message, callback_confirmation
+from acd.core.queue_experience import (
+    announcement,
+    blacklist_message,
+    callback_confirmation,
+    callback_refused,
+)
 from acd.core.requirements import CallerFacts, admit
 from acd.service import Acd
+from crm_bridge import numbering
 from crm_bridge.customer_cache import CustomerLookup
 from ivr.handoff import Handoff
 from ivr.prompts import PromptStore
 from wire import names
 from wire.agi import AgiChannel
-from wire.commands import CallControl, CallerId, Originate, Redirect, set_vars
+from wire.commands import CallControl, CallerId, Originate, Redirect, dial_number, set_vars
 from wire.errors import AmiError
 
 log = logging.getLogger(__name__)
@@ -116,6 +122,12 @@ class AcdCalls:
         await self._callback(channel, linkedid, language)
 
     async def _callback(self, channel: AgiChannel, linkedid: str, language: Language) -> None:
+        verdict = numbering.check(channel.caller_number, self.settings.dial_allow)
+        if not verdict.allowed:
+            log.info("call=%s callback to %r refused: %s", linkedid, verdict.number, verdict.reason)
+            await channel.set_variable(names.VAR_ACD_NEXT, names.ACD_WAIT)
+            await self._say(channel, language, callback_refused(language))
+            return
         if await self.acd.ask_callback(linkedid):
             path = await channel.get_variable(names.CDR_PATH) or ""
             await channel.set_variable(names.CDR_PATH, f"{path}>callback" if path else "callback")
@@ -188,12 +200,13 @@ class AmiDelivery:
         """A callback at the head of the line: ring the reserved agent (like any delivery, so
         ring-no-answer and hang-ups are handled the same way); when they answer, the customer
         is dialled. The new call's linkedid is the waiting call's plus ``CALLBACK_SUFFIX``."""
-        variables = {
-            names.VAR_ACD_AGENT: extension,
-            names.VAR_ACD_CALLBACK_NUMBER: call.caller_number,
-        }
         name = call.customer_name or call.caller_number
         try:
+            variables = {
+                names.VAR_ACD_AGENT: extension,
+                # Dial(PJSIP/${ACD_CALLBACK_NUMBER}@carrier): + and digits, never & or ,
+                names.VAR_ACD_CALLBACK_NUMBER: dial_number("callback", call.caller_number),
+            }
             await self._ami.send(
                 Originate(
                     channel=f"Local/s@{names.CTX_CALLBACK_RING}",

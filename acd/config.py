@@ -5,6 +5,7 @@ the routing policy those settings describe."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -52,6 +53,11 @@ class AcdSettings(BaseModel):
     default_skill: str = Field("service", description="for a hand-off that names no skill")
     tick_interval: float = Field(1.0, gt=0, le=10, description="escalation / lease / wrap-up")
     lease_margin: float = Field(5.0, gt=0, description="seconds past the ring time a lease lasts")
+    dial_allow: list[Annotated[str, Field(pattern=r"^\+?[0-9]{1,16}$")]] = Field(
+        default_factory=list,
+        description="number prefixes a callback or campaign may dial although the national "
+        "numbering plan refuses them (international, premium-rate, short), e.g. ['00852', '95555']",
+    )
 
     @field_validator("escalation")
     @classmethod

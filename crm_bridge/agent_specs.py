@@ -23,6 +23,9 @@ PASSWORD_LENGTHS: Final = range(8, 129)
 _EXTENSION = re.compile(r"[0-9]{2,16}")
 _SKILL = re.compile(r"[a-z][a-z0-9_-]{0,49}")
 _TEXT_LIMITS: Final = {"name": 100, "team": 50}
+# A name is rendered into pjsip.conf (``callerid = <name> <8001>``) and shown on phones: no
+# character that ends the line, starts a comment or a section, or closes the caller ID.
+_TEXT_FORBIDDEN: Final = frozenset('<>;[]="\\')
 _LANGUAGES: Final = frozenset(member.value for member in Language)
 _ROLES: Final = frozenset(member.value for member in Role)
 _T = TypeVar("_T")
@@ -130,10 +133,18 @@ def check_extension(value: object) -> str:
 
 
 def check_text(name: str, value: object) -> str:
+    """A name or team: 1 to its limit of printable characters (any script), none of
+    ``< > ; [ ] = " \\``."""
     limit = _TEXT_LIMITS[name]
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
         raise InvalidAgentError(f"{name} must be text of 1 to {limit} characters")
-    return value.strip()
+    text = value.strip()
+    if not text.isprintable() or _TEXT_FORBIDDEN.intersection(text):
+        forbidden = " ".join(sorted(_TEXT_FORBIDDEN))
+        raise InvalidAgentError(
+            f"{name} must be printable text without line breaks, control characters or {forbidden}"
+        )
+    return text
 
 
 def check_password(value: object) -> str:

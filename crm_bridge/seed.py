@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
 from crm_bridge import seed_data as data
+from crm_bridge.agent_specs import check_text
 from crm_bridge.models import Agent, AgentSkill, Customer, CustomerPhone, FieldAgent, Policy
 from crm_bridge.passwords import hash_password
 from crm_bridge.phones import cn_id_birth_date
@@ -78,13 +79,15 @@ async def _random_password_hash() -> str:
 
 
 def _new_agent(item: data.AgentSeed, password_hash: str) -> Agent:
+    """The seed's agent, its name and team checked as the API checks them (both are rendered
+    into pjsip.conf and shown on phones)."""
     return Agent(
         extension=item.extension,
-        name=item.name,
+        name=check_text("name", item.name),
         password_hash=password_hash,
         sip_secret=secrets.token_urlsafe(SECRET_BYTES),
         languages=list(item.languages),
-        team=item.team,
+        team=check_text("team", item.team),
         role=item.role.value,
         wrapup_seconds=item.wrapup_seconds,
         skills=[AgentSkill(skill=skill, level=level) for skill, level in item.skills],

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from panoramisk.utils import parse_agi_result
 
+from wire import callerid
 from wire.agi_guard import AgiGuard, CommandTimeouts, refuse_control_characters
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,8 @@ class AgiChannel:
 
     @property
     def caller_number(self) -> str:
-        return self.headers.get("agi_callerid", "")
+        """``+`` and digits, or "" (anonymous): never what a caller smuggled into it."""
+        return callerid.caller_number(self.headers.get("agi_callerid", ""))
 
     @property
     def route(self) -> str:

@@ -21,6 +21,7 @@ from wire.commands import CliCommand, Command, GetVar, checked
 from wire.errors import AmiError
 from wire.events import AmiConnected, AmiDisconnected, AmiEvent, parse_event
 from wire.replies import ChannelRow, channel_rows
+from wire.splice import Splicer
 
 __all__ = ["EVENT_CLASSES", "AmiClient", "AmiError", "Headers"]
 
@@ -30,7 +31,8 @@ Headers = Mapping[str, str]
 
 
 def _headers(message: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in dict(message).items()}
+    """A message's headers; of a repeated one (panoramisk makes a list), the last."""
+    return {str(k): str(v[-1] if isinstance(v, list) else v) for k, v in dict(message).items()}
 
 
 # The event classes the engine reads (calls, CDRs, CEL, user events, boot, keys — a
@@ -56,6 +58,7 @@ class AmiClient:
         self.events: asyncio.Queue[AmiEvent] = asyncio.Queue()
         self._ready = asyncio.Event()
         self._manager: Manager | None = None
+        self._splicer = Splicer()
 
     @property
     def connected(self) -> bool:
@@ -146,9 +149,10 @@ class AmiClient:
 
     # ---- panoramisk callbacks (synchronous: nothing is scheduled out of order) -----------
     def _on_message(self, _manager: Any, message: Any) -> None:
-        event = parse_event(_headers(message))
-        if event is not None:
-            self.events.put_nowait(event)
+        for headers in self._splicer.feed(_headers(message)):  # mends a caller-ID split
+            event = parse_event(headers)
+            if event is not None:
+                self.events.put_nowait(event)
 
     def _on_connect(self, _manager: Any) -> None:
         # Queued before any event of the new connection: panoramisk dispatches events that

@@ -7,6 +7,7 @@ AMI action's headers, every value checked and escaped here.
   like dialplan arguments: in each value ``\\`` ``,`` ``|`` ``"`` and the brackets are escaped
   with a backslash, so a value is set as it is and cannot add a variable of its own.
 - A caller ID's name is quoted, its ``"`` and ``\\`` escaped.
+- A number that a dial string will hold (:func:`dial_number`) is ``+`` and digits, nothing else.
 
 Domain code sends them through the :class:`CallControl` port (``wire.ami.AmiClient``; an
 in-memory fake in the tests) and never spells an action by hand.
@@ -28,12 +29,23 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LIST_SPECIAL = re.compile(r'([\\,|"()\[\]])')
 _NAME_FORBIDDEN = re.compile(r'[\\,|"=\s]')
 _QUOTED_SPECIAL = re.compile(r'([\\"])')
+_DIAL_NUMBER = re.compile(r"\+?[0-9]{1,32}")
 
 
 def check(name: str, value: str) -> str:
     """``value`` if it is safe in an AMI header, else :class:`UnsafeValue`."""
     if _CONTROL.search(value):
         raise UnsafeValue(name, value)
+    return value
+
+
+def dial_number(name: str, value: str) -> str:
+    """``value`` if it is ``+`` and digits, else :class:`UnsafeValue`: for a number that ends up
+    in a dial string (``PJSIP/<number>@carrier``, or a variable ``Dial()`` expands). Dial()
+    splits its argument at ``&`` (one more channel to ring) and ``,`` (its options) after the
+    variables are expanded, where no escaping of the ``Variable`` header helps."""
+    if not _DIAL_NUMBER.fullmatch(value):
+        raise UnsafeValue(name, value, "not a number to dial:")
     return value
 
 

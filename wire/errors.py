@@ -17,6 +17,6 @@ class UnsafeValue(AmiError):
     """A value that would change the meaning of an AMI action (a control character could end
     its header and start another): refused, never sent."""
 
-    def __init__(self, field: str, value: str) -> None:
-        super().__init__("ami-unsafe-value", f"{field}: control character in {value!r}")
+    def __init__(self, field: str, value: str, problem: str = "control character in") -> None:
+        super().__init__("ami-unsafe-value", f"{field}: {problem} {value!r}")
         self.field = field

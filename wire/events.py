@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from wire import names
+from wire import callerid, names
 from wire.replies import ChannelRow
 
 log = logging.getLogger(__name__)
@@ -215,7 +215,7 @@ def _newchannel(h: Mapping[str, str]) -> Newchannel:
         channel=h.get("Channel", ""),
         uniqueid=h.get("Uniqueid", ""),
         linkedid=h.get("Linkedid", ""),
-        caller_number=h.get("CallerIDNum", ""),
+        caller_number=callerid.caller_number(h.get("CallerIDNum", "")),
         exten=h.get("Exten", ""),
         context=h.get("Context", ""),
     )
@@ -254,7 +254,7 @@ def cdr_from_headers(h: Mapping[str, str]) -> CdrRecord:
     return CdrRecord(
         linkedid=h.get("LinkedID", "") or h.get("UniqueID", ""),
         uniqueid=h.get("UniqueID", ""),
-        source=h.get("Source", ""),
+        source=callerid.caller_number(h.get("Source", "")),
         destination=h.get("Destination", ""),
         destination_context=h.get("DestinationContext", ""),
         channel=h.get("Channel", ""),

@@ -16,6 +16,9 @@ CTX_TO_PERSON: Final = "to-person"
 CTX_FALLBACK: Final = "ivr-fallback"
 CTX_HANGUP: Final = "ivr-hangup"
 CTX_PICK_CONTROLLER: Final = "pick-controller"  # Gosub: which controller serves the call
+# Gosub, the first step of every call from outside: caller number `+` and digits, name no
+# control characters (INBOUND_CONTEXTS run it first in each of their extensions)
+CTX_CALLER_CLEAN: Final = "caller-clean"
 # a caller waiting for an agent: music, announcements, 1 = callback
 CTX_ACD_WAIT: Final = "acd-wait"
 CTX_ACD_DELIVER: Final = "acd-deliver"  # ring the agent the ACD reserved
@@ -106,3 +109,7 @@ NEXT_HANGUP: Final = "hangup"
 ACD_DELIVER: Final = "deliver"
 ACD_WAIT: Final = "wait"
 SPY_NEXT_SPY: Final = "spy"
+
+# Where a call from outside enters the dialplan (the carrier trunk, a dunning call answered):
+# every extension of these runs CTX_CALLER_CLEAN as its first step (tests/unit/wire/test_names.py)
+INBOUND_CONTEXTS: Final = (CTX_CARRIER, CTX_DUNNING)

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from wire import callerid
+
 ROW_EVENT: Final = "CoreShowChannel"  # one row of a CoreShowChannels reply
 
 
@@ -62,8 +64,8 @@ def channel_row(h: Mapping[str, str]) -> ChannelRow:
         exten=h.get("Exten", ""),
         application=h.get("Application", ""),
         data=h.get("ApplicationData", ""),
-        caller_number=h.get("CallerIDNum", ""),
-        connected_number=h.get("ConnectedLineNum", ""),
+        caller_number=callerid.caller_number(h.get("CallerIDNum", "")),
+        connected_number=callerid.caller_number(h.get("ConnectedLineNum", "")),
         bridge_id=h.get("BridgeId", ""),
         duration=_seconds(h.get("Duration", "")),
     )

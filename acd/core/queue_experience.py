@@ -60,6 +60,14 @@ def callback_confirmation(language: Language) -> str:
     return "Thank you. We have kept your place in line and will call you back. Goodbye."
 
 
+def callback_refused(language: Language) -> str:
+    """The caller's number is not one the contact centre calls back (premium-rate, abroad,
+    hidden): they keep their place in the line."""
+    if language == "zh":
+        return "抱歉，我们无法回拨您的号码。请继续等候，您的排位不变。"
+    return "Sorry, we cannot call you back on this number. Please hold: you keep your place."
+
+
 def blacklist_message(language: Language) -> str:
     if language == "zh":
         return "抱歉，我们无法接通您的电话。再见。"

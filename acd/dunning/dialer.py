@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from acd.dunning.config import CampaignSettings
 from acd.dunning.core import messages
 from acd.dunning.core.attempts import Finish, Live
-from acd.dunning.core.compliance import Decision, decide, timing
+from acd.dunning.core.compliance import Decision, decide, number_plan, timing
 from acd.dunning.core.model import Attempt, Campaign, Target
 from acd.dunning.core.pacing import admit, estimate_answer, measure_abandon, plan_progressive
 from acd.dunning.core.targets import Candidate, fill_hopper, select_targets, target_of
@@ -44,7 +44,7 @@ from acd.dunning.prompts import SteadyPrompts
 from acd.dunning.repository import CampaignRepository, NewAttempt, StoredCampaign
 from crm_bridge.vocab import CampaignMode, Disposition
 from wire import names
-from wire.commands import CallerId, Originate
+from wire.commands import CallerId, Originate, dial_number
 from wire.errors import AmiError
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ class Trunk:
 
     carrier: str
     caller_id: str
+    allowed_prefixes: tuple[str, ...] = ()  # dialled although the numbering plan refuses them
 
 
 class Dialer:
@@ -246,6 +247,8 @@ class Dialer:
         campaign = (await self.campaigns.get(stored.id)).campaign  # paused meanwhile?
         mine = [a for a in attempts if a.policy_id == target.policy_id or a.number == target.number]
         decision = decide(facts, campaign, mine, now)
+        if decision.dial:
+            decision = number_plan(target, self.trunk.allowed_prefixes) or decision
         key = f"{decision.check}:{decision.final}"
         if not decision.dial:
             if decision.final:
@@ -304,7 +307,7 @@ class Dialer:
         caller_id = self.trunk.caller_id
         try:
             originate = Originate(
-                channel=f"PJSIP/{target.number}@{self.trunk.carrier}",
+                channel=f"PJSIP/{dial_number('number', target.number)}@{self.trunk.carrier}",
                 context=names.CTX_DUNNING,
                 timeout_ms=self.config.ring_seconds * 1000,
                 caller_id=CallerId(caller_id, caller_id),

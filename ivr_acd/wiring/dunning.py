@@ -78,6 +78,7 @@ def build_dialer(
     trunk = Trunk(
         carrier=settings.asterisk.carrier_username,
         caller_id=config.caller_id or settings.asterisk.hotline_did,
+        allowed_prefixes=tuple(settings.acd.dial_allow),
     )
     dialer = Dialer(config, trunk, campaigns, facts, tracker, lease, steady, clock)
     calls = DunningCalls(

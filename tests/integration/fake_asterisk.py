@@ -11,12 +11,14 @@ import contextlib
 from collections import Counter
 
 BURST = (
-    "Event: Newchannel\r\nChannel: PJSIP/carrier-1\r\nUniqueid: 9.1\r\nLinkedid: 9.1\r\n"
+    "Event: Newchannel\r\nPrivilege: call,all\r\nChannel: PJSIP/carrier-1\r\n"
+    "Uniqueid: 9.1\r\nLinkedid: 9.1\r\n"
     "CallerIDNum: 13800138000\r\nExten: 4008001000\r\n\r\n"
-    "Event: VarSet\r\nVariable: X\r\n\r\n"
-    "Event: Cdr\r\nUniqueID: 9.1\r\nLinkedID: 9.1\r\nSource: 13800138000\r\nDuration: 5\r\n\r\n"
-    "Event: Hangup\r\nUniqueid: 9.1\r\nLinkedid: 9.1\r\nCause: 16\r\n\r\n"
-    "Event: CEL\r\nEventName: LINKEDID_END\r\nLinkedID: 9.1\r\n\r\n"
+    "Event: VarSet\r\nPrivilege: call,all\r\nVariable: X\r\n\r\n"
+    "Event: Cdr\r\nPrivilege: cdr,all\r\nUniqueID: 9.1\r\nLinkedID: 9.1\r\n"
+    "Source: 13800138000\r\nDuration: 5\r\n\r\n"
+    "Event: Hangup\r\nPrivilege: call,all\r\nUniqueid: 9.1\r\nLinkedid: 9.1\r\nCause: 16\r\n\r\n"
+    "Event: CEL\r\nPrivilege: call,all\r\nEventName: LINKEDID_END\r\nLinkedID: 9.1\r\n\r\n"
 )
 
 

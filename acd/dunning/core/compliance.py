@@ -50,6 +50,7 @@ from acd.dunning.core.model import (
     Target,
     TargetFacts,
 )
+from crm_bridge import numbering
 from crm_bridge.vocab import CampaignState, Disposition, PolicyStatus
 
 
@@ -73,6 +74,7 @@ class Check(StrEnum):
     OUTCOME_CAP = "outcome-cap"
     DAILY_CAP = "daily-cap"
     RETRY_DELAY = "retry-delay"
+    NUMBER_PLAN = "number-plan"
 
 
 @dataclass(frozen=True)
@@ -366,3 +368,13 @@ def timing(
     """``decide`` without the CRM's fresh facts (paid, do-not-call, blacklist, opt-out): what the
     hopper can know from the campaign's own records. ``decide`` still runs before the dial."""
     return _run(GATES, _context(campaign, target, None, attempts_so_far, now))
+
+
+def number_plan(target: Target, allowed_prefixes: Sequence[str] = ()) -> Decision | None:
+    """A number the national numbering plan refuses (premium-rate, international, short, not a
+    number), unless allow-listed: never dialled in this campaign. None when it may be."""
+    verdict = numbering.check(target.number, allowed_prefixes)
+    if verdict.allowed:
+        return None
+    why = f"skipped: {target.number!r} is a {verdict.reason} by the numbering plan"
+    return Decision(False, why, None, Check.NUMBER_PLAN, final=True)

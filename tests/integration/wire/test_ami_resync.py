@@ -29,14 +29,15 @@ pytestmark = pytest.mark.integration
 
 # a second call starts ringing an agent, just before the connection drops (one write)
 AROUND = (
-    "Event: Newchannel\r\nChannel: PJSIP/carrier-3\r\nUniqueid: 9.3\r\nLinkedid: 9.3\r\n\r\n"
-    "Event: DialBegin\r\nChannel: PJSIP/carrier-3\r\nLinkedid: 9.3\r\n"
+    "Event: Newchannel\r\nPrivilege: call,all\r\nChannel: PJSIP/carrier-3\r\n"
+    "Uniqueid: 9.3\r\nLinkedid: 9.3\r\n\r\n"
+    "Event: DialBegin\r\nPrivilege: call,all\r\nChannel: PJSIP/carrier-3\r\nLinkedid: 9.3\r\n"
     "DestChannel: PJSIP/8001-00000004\r\n\r\n"
 )
 # ...and ends while AMI is away: the new connection's first events come with its login answer
 AFTER = (
-    "Event: Hangup\r\nUniqueid: 9.3\r\nLinkedid: 9.3\r\nCause: 16\r\n\r\n"
-    "Event: CEL\r\nEventName: LINKEDID_END\r\nLinkedID: 9.3\r\n\r\n"
+    "Event: Hangup\r\nPrivilege: call,all\r\nUniqueid: 9.3\r\nLinkedid: 9.3\r\nCause: 16\r\n\r\n"
+    "Event: CEL\r\nPrivilege: call,all\r\nEventName: LINKEDID_END\r\nLinkedID: 9.3\r\n\r\n"
 )
 EXPECTED = [
     Resync,

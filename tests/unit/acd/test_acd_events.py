@@ -92,9 +92,9 @@ async def test_a_delivery_asterisk_refuses_is_reported_not_raised() -> None:
     assert not await AmiDelivery(ami).deliver(_call(), "8001")
 
 
-async def test_a_callback_number_cannot_smuggle_a_variable_into_the_originate() -> None:
+async def test_a_callback_escapes_the_customer_name_and_sets_the_number_it_dials() -> None:
     ami = FakeAmi()
-    call = _call(callback=True, caller_number="139,ACD_AGENT=9999", customer_name='Wang "VIP"')
+    call = _call(callback=True, customer_name='Wang "VIP", 8001')
     assert await AmiDelivery(ami).deliver(call, "8001")
     (originate,) = ami.sent("Originate")
     assert originate == {
@@ -102,12 +102,24 @@ async def test_a_callback_number_cannot_smuggle_a_variable_into_the_originate() 
         "Context": names.CTX_CALLBACK_CUSTOMER,
         "Exten": "s",
         "Priority": "1",
-        "CallerID": '"Wang \\"VIP\\"" <139,ACD_AGENT=9999>',
+        "CallerID": '"Wang \\"VIP\\", 8001" <13800138000>',
         "ChannelId": "1.1-cb",
         "OtherChannelId": "1.1-cb2",
-        "Variable": "ACD_AGENT=8001,ACD_CALLBACK_NUMBER=139\\,ACD_AGENT=9999",
+        "Variable": "ACD_AGENT=8001,ACD_CALLBACK_NUMBER=13800138000",
         "Async": "true",
     }
+
+
+@pytest.mark.security
+@pytest.mark.parametrize(
+    "number", ["139,ACD_AGENT=9999", "13800138000&PJSIP/9001", "139|9", "139,60,G(x)", ""]
+)
+async def test_a_callback_number_that_dial_would_split_is_refused_not_sent(number: str) -> None:
+    """Dial(PJSIP/${ACD_CALLBACK_NUMBER}@carrier) splits at & (another channel) and , (its
+    options) after expanding the variable: escaping the Variable header cannot help."""
+    ami = FakeAmi()
+    assert not await AmiDelivery(ami).deliver(_call(callback=True, caller_number=number), "8001")
+    assert ami.commands == []
 
 
 async def test_a_caller_number_with_a_line_break_is_refused_not_sent() -> None:

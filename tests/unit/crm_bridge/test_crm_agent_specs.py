@@ -120,3 +120,46 @@ def test_objects_built_in_code_go_through_the_same_rules() -> None:
     assert checked_changes(AgentChanges(wrapup_seconds=None)) == AgentChanges(wrapup_seconds=None)
     with pytest.raises(InvalidAgentError):
         checked_changes(AgentChanges(languages=("de",)))
+
+
+# Finding 2 of issue 11: an 84-character name with line breaks added an endpoint of its own to
+# pjsip.conf (``callerid = {{ phone.name }} <ext>``); a name or team is one printable line.
+INJECTED_NAMES = [
+    "Eve <8001>\n\n[evil]\ntype=endpoint\ncontext=supervise\n",
+    "Eve\r[evil]",
+    "Eve\x00",
+    "Eve\u2028[evil]",  # a Unicode line separator
+    "Eve <9001>",
+    "Eve; comment",
+    "Eve [evil]",
+    "context=supervise",
+    'Eve "the boss"',
+    "Eve\\n",
+]
+
+
+@pytest.mark.security
+@pytest.mark.parametrize("field", ["name", "team"])
+@pytest.mark.parametrize("value", INJECTED_NAMES)
+def test_a_name_or_team_that_would_break_pjsip_conf_is_refused(field: str, value: str) -> None:
+    with pytest.raises(InvalidAgentError) as caught:
+        new_agent(body(**{field: value}))
+    assert str(caught.value).startswith(field), "the reason names the field"
+    with pytest.raises(InvalidAgentError):
+        agent_changes({field: value})
+
+
+@pytest.mark.security
+@pytest.mark.parametrize("value", ["王晓", "Anne-Marie O'Brien", "Li Wei (claims), 2nd line"])
+def test_names_in_any_script_with_ordinary_punctuation_are_kept(value: str) -> None:
+    assert new_agent(body(name=value, team=value[:50])).name == value
+
+
+@pytest.mark.security
+def test_every_seeded_agent_keeps_the_rules() -> None:
+    from crm_bridge.agent_specs import check_text
+    from crm_bridge.seed_data import AGENTS
+
+    for agent in AGENTS:
+        assert check_text("name", agent.name) == agent.name
+        assert check_text("team", agent.team) == agent.team

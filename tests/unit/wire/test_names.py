@@ -245,3 +245,37 @@ def test_every_cdr_field_of_ours_reaches_the_cdr_event_and_the_journal() -> None
 
 def test_pjsip_contexts_come_from_the_constants() -> None:
     assert "names.CTX_CARRIER" in PJSIP and "names.CTX_AGENTS" in PJSIP
+
+
+def _first_steps(context: str) -> list[tuple[str, str]]:
+    """(extension, its priority 1) of every extension of ``context`` in extensions.conf."""
+    section = re.search(
+        rf"^\[{re.escape(context)}\]\n(.*?)(?=^\[|\Z)", _without_comments(DIALPLAN), re.M | re.S
+    )
+    assert section, f"no [{context}] in extensions.conf"
+    return re.findall(r"^exten => ([^,]+),1,(.*)$", section.group(1), re.M)
+
+
+@pytest.mark.security
+def test_every_call_from_outside_cleans_the_caller_id_in_its_first_step() -> None:
+    """Finding 1: PJSIP decodes %0d%0a in a From user; whatever enters from outside has its
+    number filtered to + and digits and its name stripped of control characters first."""
+    clean = f"Gosub({names.CTX_CALLER_CLEAN},s,1)"
+    assert f"context = {{{{ names.{'CTX_CARRIER'} }}}}" in PJSIP  # the trunk lands there
+    for context in names.INBOUND_CONTEXTS:
+        steps = _first_steps(context)
+        assert steps, f"no extension found in [{context}]: the regex is out of date"
+        dirty = [exten for exten, step in steps if step != clean]
+        assert not dirty, f"[{context}] extensions not starting with {clean}: {dirty}"
+
+
+@pytest.mark.security
+def test_the_caller_id_is_filtered_to_digits_and_printable_text() -> None:
+    (_, step), *_ = _first_steps(names.CTX_CALLER_CLEAN)
+    section = re.search(r"^\[caller-clean\]\n(.*?)(?=^\[|\Z)", DIALPLAN, re.M | re.S)
+    assert section
+    body = section.group(1)
+    assert step == "Set(CALLERID(num)=${FILTER(+0123456789,${CALLERID(num)}):0:32})"
+    assert "Set(CALLERID(ani)=${FILTER(+0123456789,${CALLERID(ani)}):0:32})" in body
+    assert r"Set(CALLERID(name)=${FILTER(\x20-\x7e\x80-\xff,${CALLERID(name)})})" in body
+    assert re.search(r"same => n,Return\(\)", body)

@@ -75,3 +75,22 @@ def test_the_controller_serves_the_api_in_https_from_mounted_files(
     web = load_settings().web
     assert web.host == "0.0.0.0" and web.tls_cert is not None and web.tls_key is not None
     assert not web.trusted_proxies
+
+
+class _UniqueKeys(yaml.SafeLoader):
+    """YAML as Docker Compose reads it: a key twice in one mapping is an error, not last-wins."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        keys = [str(k.value) for k, _ in node.value]
+        twice = {k for k in keys if keys.count(k) > 1 and k != "<<"}
+        assert not twice, f"line {node.start_mark.line + 1}: {sorted(map(str, twice))} twice"
+        return super().construct_mapping(node, deep)
+
+
+def test_no_service_names_a_key_twice():
+    """Compose refuses a service with two `depends_on` (a merge once moved Asterisk's start
+    order under fail2ban, where PyYAML kept only the last)."""
+    yaml.load((ROOT / "docker/compose.yaml").read_text(), Loader=_UniqueKeys)
+    assert COMPOSE["services"]["asterisk"]["depends_on"] == {
+        "render-config": {"condition": "service_completed_successfully"}
+    }

@@ -85,6 +85,17 @@ def test_no_sip_password_is_rendered_only_its_digest(tmp_path: Path, bench: bool
         assert bench_auth["bench"]["password_digest"] == sip_digest("bench", CARRIER_PASSWORD)
 
 
+def test_the_first_challenge_is_for_the_realm_the_digests_are_for(tmp_path: Path) -> None:
+    """A trunk identified by its auth user name is first challenged before Asterisk knows the
+    endpoint (global ``default_realm``); a client that answers one challenge only (SIPp) failed
+    when that realm was Asterisk's default ``asterisk`` and the digest was for ours."""
+    render_config(_settings(tmp_path), PHONES, tmp_path / "etc")
+    text = (tmp_path / "etc" / "pjsip.conf").read_text()
+    global_section = re.search(r"^\[global\]\n(.*?)\n\n", text, re.MULTILINE | re.DOTALL)
+    assert global_section is not None
+    assert f"default_realm = {SIP_REALM}" in global_section.group(1).splitlines()
+
+
 def _ami_users(text: str) -> dict[str, dict[str, str]]:
     users = {}
     for block in re.split(r"\n(?=\[)", text):

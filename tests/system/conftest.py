@@ -9,6 +9,7 @@ import contextlib
 import json
 import logging
 import os
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -22,9 +23,12 @@ from crm_bridge.calls.records import CallRecord
 from ivr_acd.asterisk_config import ProvisionedPhone
 from ivr_acd.secrets import with_secrets
 from ivr_acd.settings import Settings, load_settings
+from ivr_acd.wiring.agi import agi_guard
 from ivr_acd_dev.sandbox import Sandbox
 from ivr_acd_dev.simulator import Call, Phone, PhonePool
 from ivr_acd_dev.stack import BackgroundController, prepare_crm, settings_env
+from wire import names
+from wire.agi import AgiChannel, FastAgiServer
 from wire.ami import AmiClient
 from wire.replies import ChannelRow
 
@@ -290,3 +294,30 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float, wha
 
 def dump(obj: Any) -> str:
     return json.dumps(obj, indent=1, default=str)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _hold(channel: AgiChannel) -> None:
+    """The IVR route, played by a test: keep the answered call a while, then hang up."""
+    await asyncio.sleep(8)
+    await channel.set_variable(names.VAR_NEXT, names.NEXT_HANGUP)
+
+
+@pytest.fixture
+async def agi_target(stack: Stack) -> AsyncIterator[str]:
+    """A FastAGI server of the test's own that holds every call: the AGI_TARGET (with the
+    install's secret) an Originate into the IVR's context may name."""
+    port = _free_port()
+    guard = agi_guard(stack.settings)
+    server = FastAgiServer("127.0.0.1", port, {names.AGI_ROUTE_IVR: _hold}, _hold, guard)
+    await server.start()
+    try:
+        yield f"127.0.0.1:{port}/{guard.secret}"
+    finally:
+        await server.stop_accepting()
+        await server.drain(1)

@@ -5,18 +5,13 @@ comes back as typed rows."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 
-from ivr_acd.wiring.agi import agi_guard
 from tests.system.conftest import Stack, eventually
 from wire import names
-from wire.agi import AgiChannel, FastAgiServer
 from wire.commands import GetVar, HangupChannel, Originate
 
 pytestmark = pytest.mark.system
@@ -27,31 +22,6 @@ VALUES = {
     "TEST_BRACKETS": "f(x, [y]",
     "TEST_PLAIN": "张三 x=y",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def _hold(channel: AgiChannel) -> None:
-    """The IVR route, played by the test: keep the answered call a while, then hang up."""
-    await asyncio.sleep(8)
-    await channel.set_variable(names.VAR_NEXT, names.NEXT_HANGUP)
-
-
-@pytest.fixture
-async def agi_target(stack: Stack) -> AsyncIterator[str]:
-    port = _free_port()
-    guard = agi_guard(stack.settings)
-    server = FastAgiServer("127.0.0.1", port, {names.AGI_ROUTE_IVR: _hold}, _hold, guard)
-    await server.start()
-    try:
-        yield f"127.0.0.1:{port}/{guard.secret}"
-    finally:
-        await server.stop_accepting()
-        await server.drain(1)
 
 
 async def test_originate_variables_arrive_exactly_as_given(stack: Stack, agi_target: str) -> None:

@@ -7,43 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.system.conftest import Stack, eventually
 from wire import names
-from wire.agi import AgiChannel, FastAgiServer
 from wire.ami import AmiError
 from wire.commands import HangupChannel, Originate
 
 pytestmark = [pytest.mark.system, pytest.mark.security]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def _hold(channel: AgiChannel) -> None:
-    """The IVR route, played by the test: the Local channel answers and stays a while."""
-    await asyncio.sleep(4)
-    await channel.set_variable(names.VAR_NEXT, names.NEXT_HANGUP)
-
-
-@pytest.fixture
-async def agi_target() -> AsyncIterator[str]:
-    port = _free_port()
-    server = FastAgiServer("127.0.0.1", port, {names.AGI_ROUTE_IVR: _hold}, _hold)
-    await server.start()
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        await server.stop_accepting()
-        await server.drain(1)
 
 
 def _originate(application: str, data: str, agi_target: str, channel_id: str) -> Originate:

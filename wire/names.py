@@ -16,6 +16,10 @@ CTX_TO_PERSON: Final = "to-person"
 CTX_FALLBACK: Final = "ivr-fallback"
 CTX_HANGUP: Final = "ivr-hangup"
 CTX_PICK_CONTROLLER: Final = "pick-controller"  # Gosub: which controller serves the call
+CTX_NEXT_CONTROLLER: Final = "next-controller"  # Gosub: the next one in AGI_TARGETS
+# Gosub(agi-failover,s,1(<route>[,args])): every FastAGI call; tries each controller in turn
+# while the connection fails (AGISTATUS=FAILURE), never repeats a session that ran
+CTX_AGI_FAILOVER: Final = "agi-failover"
 # Gosub, the first step of every call from outside: caller number `+` and digits, name no
 # control characters (INBOUND_CONTEXTS run it first in each of their extensions)
 CTX_CALLER_CLEAN: Final = "caller-clean"
@@ -64,6 +68,11 @@ VAR_INTENT: Final = "IVR_INTENT"  # the hand-off: what the caller wants
 VAR_SKILLS: Final = "IVR_SKILLS"  # the hand-off: required skills, comma-separated
 VAR_HANDOFF: Final = "IVR_HANDOFF"  # the whole hand-off as JSON (ivr.handoff.Handoff)
 VAR_AGI_TARGET: Final = "AGI_TARGET"  # the controller (host:port/secret) serving this call
+VAR_AGI_TARGET_INDEX: Final = "AGI_TARGET_INDEX"  # its place in AGI_TARGETS (1-based)
+# set by a controller that ended a session on purpose with no decision (the route crashed or is
+# unknown): the dialplan falls back at once, no other controller is tried
+VAR_AGI_FAILED: Final = "AGI_FAILED"
+VAR_RESUMES: Final = "IVR_RESUMES"  # how often the IVR was resumed on another controller
 VAR_IVR_DID: Final = "IVR_DID"  # the number the caller dialled, inherited by the call's channels
 VAR_ACD_AGENT: Final = "ACD_AGENT"  # the extension the ACD reserved for this caller
 VAR_ACD_NEXT: Final = "ACD_NEXT"  # after acd-enqueue: "deliver" / "wait" / "hangup"

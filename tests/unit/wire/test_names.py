@@ -3,8 +3,9 @@ CDR fields: every name ``dialplans/`` uses is a constant of ``wire/names.py``, a
 there is used by ``dialplans/`` or ``asterisk-config/`` (or listed below as Python's own).
 
 The names are read from the dialplan templates with regexes: ``[context]``, ``Set(NAME=``,
-``${NAME}``, ``CDR(field)``, ``UserEvent(Name,Header: ...)``, ``AGI(agi://.../route``, the
-``[globals]``. A failing test prints the names that have no counterpart."""
+``${NAME}``, ``CDR(field)``, ``UserEvent(Name,Header: ...)``, ``AGI(agi://.../route`` and
+``Gosub(agi-failover,s,1(route``, the ``[globals]``. A failing test prints the names that have
+no counterpart."""
 
 from __future__ import annotations
 
@@ -26,9 +27,12 @@ CDR_MANAGER = (ROOT / "asterisk-config/cdr_manager.conf").read_text()
 CDR_CUSTOM = (ROOT / "asterisk-config/cdr_custom.conf").read_text()
 
 # Set by Asterisk itself (the channel, Dial(), AMD()), only read by the dialplan.
-ASTERISK_VARIABLES = frozenset({"EXTEN", "DIALSTATUS", "HANGUPCAUSE", "AMDSTATUS", "AMDCAUSE"})
-# Scratch variables of one context ([to-person]'s ring loop), never seen outside the dialplan.
-DIALPLAN_LOCALS = frozenset({"TARGETS", "ROUND"})
+ASTERISK_VARIABLES = frozenset(
+    {"EXTEN", "DIALSTATUS", "HANGUPCAUSE", "AMDSTATUS", "AMDCAUSE", "ARG1", "ARG2", "ARG3", "ARG4"}
+)
+# Scratch variables of one context ([to-person]'s ring loop, [agi-failover]'s tries), never
+# seen outside the dialplan.
+DIALPLAN_LOCALS = frozenset({"TARGETS", "ROUND", "TRIES"})
 # Asterisk's own CDR fields, which the journal (cdr_custom.conf) writes beside ours.
 ASTERISK_CDR_FIELDS = frozenset(
     {
@@ -98,7 +102,8 @@ def dialplan_names(text: str) -> dict[str, set[str]]:
         "variable": set(re.findall(r"Set\(_{0,2}([A-Z][A-Z0-9_]*)=", text))
         | set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)[}:]", text)),
         "global": _globals(text),
-        "route": set(re.findall(r"AGI\(agi://[^/]+/([\w-]+)", text)),
+        "route": set(re.findall(r"AGI\(agi://[^/]+/([\w-]+)", text))
+        | set(re.findall(rf"Gosub\({names.CTX_AGI_FAILOVER},s,1\(([\w-]+)", text)),
         "event": events,
         "header": headers,
         "cdr": set(re.findall(r"CDR\((\w+)\)", text)),
@@ -222,17 +227,84 @@ def test_the_extraction_sees_every_kind_of_name() -> None:
     assert names.EXTEN_SPY in used["exten"]
 
 
-def test_routes_are_served_by_the_controller() -> None:
-    for route in (
-        names.AGI_ROUTE_IVR,
-        names.AGI_ROUTE_ACD_ENQUEUE,
-        names.AGI_ROUTE_ACD_ANNOUNCE,
-        names.AGI_ROUTE_ACD_CALLBACK,
-        names.AGI_ROUTE_AGENT,
-        names.AGI_ROUTE_SPY,
-        names.AGI_ROUTE_DUNNING,
-    ):
-        assert re.search(rf"AGI\(agi://\$\{{{names.VAR_AGI_TARGET}\}}/{route}[,)]", DIALPLAN), route
+ROUTES = (
+    names.AGI_ROUTE_IVR,
+    names.AGI_ROUTE_ACD_ENQUEUE,
+    names.AGI_ROUTE_ACD_ANNOUNCE,
+    names.AGI_ROUTE_ACD_CALLBACK,
+    names.AGI_ROUTE_AGENT,
+    names.AGI_ROUTE_SPY,
+    names.AGI_ROUTE_DUNNING,
+)
+
+
+def _section(context: str) -> str:
+    found = re.search(
+        rf"^\[{re.escape(context)}\]\n(.*?)(?=^\[|\Z)", _without_comments(DIALPLAN), re.M | re.S
+    )
+    assert found, f"no [{context}] in extensions.conf"
+    return found.group(1)
+
+
+def test_routes_are_served_by_the_controller_through_the_failover_helper() -> None:
+    """Finding 2 of issue 12: every AGI call site tries the other controllers."""
+    for route in ROUTES:
+        assert re.search(rf"Gosub\({names.CTX_AGI_FAILOVER},s,1\({route}[,)]", DIALPLAN), route
+
+
+def test_the_only_fastagi_call_is_the_failover_helpers() -> None:
+    """A call site that spells AGI(agi://...) itself would skip the other controllers."""
+    calls = re.findall(r"AGI\(agi://[^)]*\)", _without_comments(DIALPLAN))
+    helper = f"AGI(agi://${{{names.VAR_AGI_TARGET}}}/${{ARG1}},${{ARG2}},${{ARG3}},${{ARG4}})"
+    assert calls == [helper]
+    assert helper in _section(names.CTX_AGI_FAILOVER)
+
+
+def test_the_helper_tries_the_next_controller_only_when_the_connection_failed() -> None:
+    body = _section(names.CTX_AGI_FAILOVER)
+    steps = re.findall(r"^(?:exten => s,1|\s*same => n(?:\((\w+)\))?),(.*)$", body, re.M)
+    apps = [step for _, step in steps]
+    agi = next(i for i, step in enumerate(apps) if step.startswith("AGI("))
+    # straight after the session: anything but FAILURE (a session that ran) returns at once
+    assert apps[agi + 1] == f'GotoIf($["${{{names.VAR_AGI_STATUS}}}" != "FAILURE"]?done)'
+    # one try per controller, then the next one in the list, and again
+    assert apps[agi + 2] == f"GotoIf($[${{TRIES}} >= ${{{names.GLOBAL_AGI_TARGET_COUNT}}}]?done)"
+    assert f"Gosub({names.CTX_NEXT_CONTROLLER},s,1)" in apps[agi + 3 :]
+    assert apps[-2:] == ["Goto(try)", "Return()"]
+    assert ("try", f"Set({names.VAR_AGI_FAILED}=)") in steps  # no stale verdict of a session
+    assert apps[0] == (
+        f'GosubIf($["${{{names.VAR_AGI_TARGET}}}" = ""]?{names.CTX_PICK_CONTROLLER},s,1)'
+    )
+
+
+def test_the_next_controller_goes_round_the_list() -> None:
+    body = _section(names.CTX_NEXT_CONTROLLER)
+    index, count = names.VAR_AGI_TARGET_INDEX, names.GLOBAL_AGI_TARGET_COUNT
+    assert f"% ${{{count}}} + 1])" in body and f"Set(__{index}=" in body
+    assert (
+        f"Set(__{names.VAR_AGI_TARGET}=${{CUT({names.GLOBAL_AGI_TARGETS},&,${{{index}}})}})" in body
+    )
+
+
+def test_a_dead_controller_mid_ivr_resumes_on_the_next_one_but_not_a_deliberate_failure() -> None:
+    apps = [
+        step
+        for _, step in re.findall(
+            r"^(exten => s,1|\s*same => n(?:\(\w+\))?),(.*)$", _section(names.CTX_IVR), re.M
+        )
+    ]
+    fallback = f"?{names.CTX_FALLBACK},s,1)"
+    run = apps.index(f"Gosub({names.CTX_AGI_FAILOVER},s,1({names.AGI_ROUTE_IVR}))")
+    resume = apps.index(f"Gosub({names.CTX_NEXT_CONTROLLER},s,1)")
+    checks = apps[run + 1 : resume]
+    decided = [i for i, step in enumerate(checks) if names.VAR_NEXT in step]
+    no_controller = checks.index(f'GotoIf($["${{{names.VAR_AGI_STATUS}}}" != "SUCCESS"]{fallback}')
+    on_purpose = checks.index(f'GotoIf($["${{{names.VAR_AGI_FAILED}}}" != ""]{fallback}')
+    resumes, count = names.VAR_RESUMES, names.GLOBAL_AGI_TARGET_COUNT
+    bounded = checks.index(f"GotoIf($[${{{resumes}}} + 1 >= ${{{count}}}]{fallback}")
+    assert max(decided) < no_controller < resume and on_purpose < resume and bounded < resume
+    assert f"Set({resumes}=$[${{{resumes}}} + 1])" in checks
+    assert apps[resume + 1] == "Goto(run)" and apps[run - 1] == f"Set({resumes}=0)"
 
 
 def test_every_cdr_field_of_ours_reaches_the_cdr_event_and_the_journal() -> None:

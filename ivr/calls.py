@@ -12,7 +12,8 @@ from redis.exceptions import RedisError
 
 from crm_bridge.customer_cache import CustomerLookup
 from crm_bridge.repositories import CustomerProfile
-from ivr.caller import CallerIO, Listener
+from ivr.caller import CallerIO, IvrChannel, Listener
+from ivr.decisions import Resumed
 from ivr.flows.context import Flow, FlowContext, Services
 from ivr.handoff import Handoff
 from ivr.handoff_store import HandoffStore
@@ -51,7 +52,9 @@ class IvrCalls:
             for language, speech in self.speech.items()
         }
         context = FlowContext(io, channel.caller_number, linkedid, customer, self.services)
-        handoff = await IvrSession(channel, self.tree, self.prompts, context, self.flows).run()
+        resumed = await self._resumed(channel)
+        session = IvrSession(channel, self.tree, self.prompts, context, self.flows, resumed)
+        handoff = await session.run()
         try:
             await asyncio.wait_for(self.handoffs.save(linkedid, handoff), 3)
         except (RedisError, OSError, TimeoutError) as exc:
@@ -63,6 +66,15 @@ class IvrCalls:
             return heard.kind, heard.text
 
         return listen
+
+    @staticmethod
+    async def _resumed(channel: IvrChannel) -> Resumed | None:
+        """A path on the CDR already: this call's IVR ran on a controller that died (the
+        dialplan resumes it here); what it kept, else None (a new call)."""
+        path = await channel.get_variable(names.CDR_PATH)
+        if not path:
+            return None
+        return Resumed(path, await channel.get_variable(names.CDR_LANGUAGE) or "")
 
     async def _customer(self, channel: AgiChannel, linkedid: str) -> CustomerProfile | None:
         """The caller's CRM record, and their name on the agents' phones (CALLERID(name))."""

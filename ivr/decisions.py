@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ivr.menu import Language, MenuTree
+from ivr.menu import LANGUAGES, Language, MenuTree
 
 PERSON_KEY = "0"
 BACK_KEY = "*"
+RESUMED = "resume"  # the step a resumed session adds to the path (its controller died)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,28 @@ Step = Ask | ToPerson | RunFlow
 
 def start(tree: MenuTree) -> SessionState:
     return SessionState(menu=tree.start)
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """What the CDR kept of a session whose controller died mid-call: the path shown so far
+    (``language:1>main``) and the caller's language ("" when none was chosen)."""
+
+    path: str
+    language: str = ""
+
+
+def resume(tree: MenuTree, resumed: Resumed) -> tuple[SessionState, tuple[str, ...]]:
+    """Where a session resumed on another controller starts, and the path so far (with the
+    resume noted): the menu the caller's language choice leads to, in that language; with no
+    (or an unknown) language, the start menu again."""
+    steps = (*[s for s in resumed.path.split(">") if s], RESUMED)
+    language = next((lang for lang in LANGUAGES if lang == resumed.language), None)
+    if language is None:
+        return start(tree), steps
+    chosen = tree.menus[tree.start].options.values()
+    menu = next((o.goto for o in chosen if o.language == language and o.goto), tree.start)
+    return SessionState(menu=menu, language=language), steps
 
 
 def decide(tree: MenuTree, state: SessionState, key: str | None) -> tuple[SessionState, Step]:

@@ -9,7 +9,16 @@ import logging
 from collections.abc import Mapping
 
 from ivr.caller import CallerIO, IvrChannel, PromptSource, Say
-from ivr.decisions import Ask, RunFlow, SessionState, ToPerson, decide, start
+from ivr.decisions import (
+    Ask,
+    Resumed,
+    RunFlow,
+    SessionState,
+    ToPerson,
+    decide,
+    resume,
+    start,
+)
 from ivr.flows.context import Flow, FlowContext
 from ivr.handoff import Back, Handoff
 from ivr.handoff import ToPerson as ToPersonSignal
@@ -27,8 +36,11 @@ class IvrSession:
         prompts: PromptSource,
         context: FlowContext,
         flows: Mapping[str, Flow],
+        resumed: Resumed | None = None,
     ) -> None:
+        """``resumed``: the session's controller died mid-call and this one goes on."""
         self._channel = channel
+        self._resumed = resumed
         self._tree = tree
         self._prompts = prompts
         self._context = context
@@ -46,7 +58,7 @@ class IvrSession:
         return handoff
 
     async def _menus(self, io: CallerIO) -> None:
-        state = start(self._tree)
+        state = await self._first_state(io)
         step: Ask | ToPerson | RunFlow = Ask()
         io.where = state.menu
         await io.mark()
@@ -61,6 +73,21 @@ class IvrSession:
             previous = state
             state, step = decide(self._tree, state, key)
             await self._follow(io, previous, state)
+
+    async def _first_state(self, io: CallerIO) -> SessionState:
+        if self._resumed is None:
+            return start(self._tree)
+        state, steps = resume(self._tree, self._resumed)
+        io.path = list(steps)
+        if state.language:
+            await io.set_language(state.language)
+        log.warning(
+            "call=%s ivr resumed at %s (language %s) after its controller was lost",
+            io.linkedid,
+            state.menu,
+            state.language or "not chosen",
+        )
+        return state
 
     async def _follow(self, io: CallerIO, previous: SessionState, state: SessionState) -> None:
         if state.language and state.language != io.language:

@@ -3,7 +3,10 @@ panoramisk's handler loops forever on a peer that closes before the blank line, 
 cancellation (``except BaseException``) and crashes on EOF while reading a result.
 
 Every session runs as a task we keep; ``stop_accepting`` closes the listening socket (Asterisk then
-sees AGISTATUS=FAILURE and sends the caller to a person) and ``drain`` lets live sessions finish.
+sees AGISTATUS=FAILURE and tries the next controller, else sends the caller to a person) and
+``drain`` lets live sessions finish. A session that ends on purpose with no decision (its route
+crashed or is unknown) sets ``AGI_FAILED``, so the dialplan falls back rather than resuming the
+call on another controller.
 
 Every session passes the :class:`~wire.agi_guard.AgiGuard` first (allowed address, session cap,
 the install's secret before any route runs); every command refuses CR/LF/NUL before it is
@@ -20,8 +23,8 @@ from dataclasses import dataclass
 
 from panoramisk.utils import parse_agi_result
 
-from wire import callerid
-from wire.agi_guard import AgiGuard, CommandTimeouts, refuse_control_characters
+from wire import callerid, names
+from wire.agi_guard import AgiGuard, CommandTimeouts, UnsafeAgiValue, refuse_control_characters
 
 log = logging.getLogger(__name__)
 
@@ -348,7 +351,9 @@ class FastAgiServer:
                 channel.route,
                 channel.uniqueid,
             )
-            handler = self._fallback
+            await self._run(self._fallback, channel)
+            await _mark_failed(channel)
+            return
         await self._run(handler, channel)
 
     async def _run(self, handler: Handler, channel: AgiChannel) -> None:
@@ -358,5 +363,17 @@ class FastAgiServer:
             log.info("call=%s left the AGI session (hang-up or redirect)", channel.uniqueid)
         except AgiCommandError:
             log.exception("call=%s AGI command failed", channel.uniqueid)
+            await _mark_failed(channel)
         except Exception:
             log.exception("call=%s IVR flow crashed; the dialplan falls back", channel.uniqueid)
+            await _mark_failed(channel)
+
+
+async def _mark_failed(channel: AgiChannel) -> None:
+    """Tell the dialplan this session ended on purpose with no decision (``AGI_FAILED``), so it
+    falls back at once instead of resuming the call on another controller. Best effort: a
+    channel that is gone has no dialplan left to tell."""
+    if channel.hung_up:
+        return
+    with contextlib.suppress(AgiHangup, AgiCommandError, UnsafeAgiValue):
+        await channel.set_variable(names.VAR_AGI_FAILED, channel.route[:40] or "-")

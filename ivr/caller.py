@@ -12,6 +12,7 @@ from typing import Protocol
 
 from ivr.handoff import Back, Handoff, ToPerson
 from ivr.menu import LANGUAGES, Language, MenuTree, Prompt
+from ivr.sentences import sentence_pieces
 from wire import names
 
 log = logging.getLogger(__name__)
@@ -112,12 +113,21 @@ class CallerIO:
         template = self._tree.texts[part.key].text(language)
         return template.format(**part.values)
 
+    def pieces(self, part: Part, language: Language) -> list[str]:
+        """The texts played in a row for ``part``: a sentence's numbers, amounts and dates
+        as pre-rendered fragments (:mod:`ivr.sentences`), so they need no TTS on the call."""
+        if isinstance(part, Prompt):
+            return [part.text(language)]
+        template = self._tree.texts[part.key].text(language)
+        return sentence_pieces(template, part.values, language)
+
     async def files(self, *parts: Part) -> list[str]:
         languages = [self.language] if self.language else list(LANGUAGES)
         return [
-            await self._prompts.ensure(lang, self.text(part, lang))
+            await self._prompts.ensure(lang, text)
             for lang in languages
             for part in parts
+            for text in self.pieces(part, lang)
         ]
 
     async def play(self, *parts: Part, keys: str = KEYS) -> str:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from ivr.handoff import Back, Handoff, ToPerson
 from ivr.menu import LANGUAGES, Language, MenuTree, Prompt
+from ivr.prompts import PromptError
 from ivr.sentences import sentence_pieces
 from wire import names
 
@@ -122,13 +123,21 @@ class CallerIO:
         return sentence_pieces(template, part.values, language)
 
     async def files(self, *parts: Part) -> list[str]:
+        """The files to play; a prompt that cannot be rendered (after the store's retries) is
+        left out, so the caller hears the rest, then a retry, then a person, never a crash."""
         languages = [self.language] if self.language else list(LANGUAGES)
-        return [
-            await self._prompts.ensure(lang, text)
-            for lang in languages
-            for part in parts
-            for text in self.pieces(part, lang)
+        texts = [
+            (lang, text) for lang in languages for part in parts for text in self.pieces(part, lang)
         ]
+        files = [await self._file(lang, text) for lang, text in texts]
+        return [file for file in files if file is not None]
+
+    async def _file(self, language: Language, text: str) -> str | None:
+        try:
+            return await self._prompts.ensure(language, text)
+        except PromptError as exc:
+            log.error("call=%s prompt left out: %s", self.linkedid, exc)
+            return None
 
     async def play(self, *parts: Part, keys: str = KEYS) -> str:
         """Play with barge-in; returns the key that interrupted, or ""."""

@@ -182,15 +182,27 @@ def _scratch_folder() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# espeak-ng pads every rendering with about 0.25 s of silence: trimmed, with a short pause
+# kept, so the fragments of a number follow each other as one sentence does.
+_TRIM = ["silence", "1", "0.01", "1%", "reverse", "silence", "1", "0.01", "1%", "reverse"]
+_PAD_BEFORE, _PAD_AFTER = 0.02, 0.06
+_PAD = ["pad", str(_PAD_BEFORE), str(_PAD_AFTER)]
+# the WAV header, the pauses and at least 50 ms of speech, at 8 kHz 16-bit
+_MIN_BYTES = 44 + int((_PAD_BEFORE + _PAD_AFTER + 0.05) * 8000 * 2)
+
+
 def _to_narrowband(raw: Path, narrow: Path) -> None:
+    """8 kHz mono 16-bit, silence trimmed; PromptError when no audible speech is left."""
     result = subprocess.run(
-        ["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(narrow)],
+        ["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(narrow), *_TRIM, *_PAD],
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode != 0:
         raise PromptError(f"sox failed for {raw.name}: {result.stderr.strip()}")
+    if narrow.stat().st_size < _MIN_BYTES:
+        raise PromptError(f"espeak-ng produced only silence ({narrow.stat().st_size} bytes)")
 
 
 def _log_retry(state: RetryCallState) -> None:

@@ -146,3 +146,22 @@ async def test_start_up_survives_a_prompt_that_never_renders_and_renders_it_late
     name = await store.ensure("en", goodbye)  # the fifth try, on first use
     assert (tmp_path / "sounds" / (name.rsplit("/", 1)[1] + ".wav")).is_file()
     store.close()
+
+
+async def test_a_silent_rendering_is_retried_like_a_missing_one(tmp_path: Path) -> None:
+    speaker = FlakySpeaker(fails=0)
+    store = _store(tmp_path, speaker)
+    real = speaker.__call__
+
+    def silence_first(language: Language, text: str, path: Path) -> None:
+        if not speaker.tries:
+            speaker.tries[text] = 1  # a WAV of one second of silence, as a glitch may write
+            subprocess.run(["sox", "-n", "-r", "22050", str(path), "trim", "0", "1"], check=True)
+            return
+        real(language, text, path)
+
+    store._speak = silence_first
+    name = await store.ensure("en", "Silence first.")
+    assert speaker.tries == {"Silence first.": 2}
+    assert _seconds(tmp_path / "sounds" / (name.rsplit("/", 1)[1] + ".wav")) > 0.3
+    store.close()

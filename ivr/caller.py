@@ -12,7 +12,7 @@ from typing import Protocol
 
 from ivr.handoff import Back, Handoff, ToPerson
 from ivr.menu import LANGUAGES, Language, MenuTree, Prompt
-from ivr.prompts import PromptError
+from ivr.prompt_errors import PromptError
 from ivr.sentences import sentence_pieces
 from wire import names
 

@@ -35,7 +35,10 @@ from tenacity import (
 
 from ivr.menu import Language, MenuTree
 from ivr.pinyin import to_pinyin
+from ivr.prompt_errors import PromptError
 from ivr.sentences import warm_texts
+
+__all__ = ["DEFAULT_VOICES", "PromptError", "PromptStore", "RenderRetry", "Speak"]
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +47,6 @@ DEFAULT_VOICES: Mapping[Language, str] = {"zh": "sit/cmn-latn-pinyin", "en": "gm
 
 # The TTS step: (language, text to speak, WAV path to write); raises when no audio came.
 Speak = Callable[[Language, str, Path], None]
-
-
-class PromptError(Exception):
-    """A prompt could not be rendered (after every retry)."""
 
 
 @dataclass(frozen=True)

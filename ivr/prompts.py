@@ -19,7 +19,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,12 +92,13 @@ class PromptStore:
             await asyncio.shield(self._in_flight(key, language, text, target))
         return f"{self._asterisk_dir}/{key}"
 
-    async def warm(self, tree: MenuTree) -> int:
-        """Render every static prompt, template segment and fragment of the menu tree; returns
-        how many are ready. A prompt that fails every try is logged, not raised: it is rendered
-        on first use (and the call falls back to a retry, then a person, if that fails too)."""
+    async def warm(self, tree: MenuTree, extra: Iterable[tuple[Language, str]] = ()) -> int:
+        """Render every static prompt, template segment and fragment of the menu tree, and the
+        ``extra`` texts (other features' fixed sentences); returns how many are ready. A prompt
+        that fails every try is logged, not raised: it is rendered on first use (and the call
+        falls back to a retry, then a person, if that fails too)."""
         ready = 0
-        for language, text in warm_texts(tree):
+        for language, text in dict.fromkeys([*warm_texts(tree), *extra]):
             try:
                 await self.ensure(language, text)
                 ready += 1

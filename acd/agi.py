@@ -13,7 +13,7 @@ from acd.config import AcdSettings
 from acd.core.agent_states import AgentStateError
 from acd.core.model import AgentStatus, WaitingCall
 from acd.core.queue_experience import (
-    announcement,
+    announcement_pieces,
     blacklist_message,
     callback_confirmation,
     callback_refused,
@@ -87,7 +87,7 @@ class AcdCalls:
         await channel.set_variables(variables)
         if joined.agent:
             return
-        text = announcement(
+        pieces = announcement_pieces(
             joined.position, joined.ewt_seconds, language, callback=joined.offer_callback
         )
         log.info(
@@ -97,7 +97,7 @@ class AcdCalls:
             joined.position,
             joined.ewt_seconds,
         )
-        if await self._say(channel, language, text, keys="1") == "1":
+        if await self._say(channel, language, *pieces, keys="1") == "1":
             await self._callback(channel, linkedid, language)
 
     # ---- acd-announce --------------------------------------------------------------------
@@ -108,11 +108,11 @@ class AcdCalls:
         place = self.acd.place(linkedid)
         if place.position == 0:
             return  # being delivered this very moment
-        text = announcement(
+        pieces = announcement_pieces(
             place.position, place.ewt_seconds, language, callback=place.offer_callback
         )
         log.info("call=%s position=%d ewt=%.0fs", linkedid, place.position, place.ewt_seconds)
-        if await self._say(channel, language, text, keys="1") == "1":
+        if await self._say(channel, language, *pieces, keys="1") == "1":
             await self._callback(channel, linkedid, language)
 
     # ---- acd-callback --------------------------------------------------------------------
@@ -164,13 +164,20 @@ class AcdCalls:
             account_manager=customer.account_manager_extension or "",
         )
 
-    async def _say(self, channel: AgiChannel, language: Language, text: str, keys: str = "") -> str:
-        try:
-            prompt = await self.prompts.ensure(language, text)
-        except Exception:  # no announcement is better than a dropped caller
-            log.exception("announcement could not be rendered")
-            return ""
-        return await channel.stream_file(prompt, keys)
+    async def _say(
+        self, channel: AgiChannel, language: Language, *texts: str, keys: str = ""
+    ) -> str:
+        """Play ``texts`` in a row; returns the key in ``keys`` that interrupted, or ""."""
+        for text in texts:
+            try:
+                prompt = await self.prompts.ensure(language, text)
+            except Exception:  # no announcement is better than a dropped caller
+                log.exception("announcement could not be rendered: %s", text[:40])
+                continue
+            key = await channel.stream_file(prompt, keys)
+            if key:
+                return key
+        return ""
 
 
 class AmiDelivery:

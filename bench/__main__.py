@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bench import acd_peer, agi_load, agi_sessions, ami_resync, dialer, ivr_peer, routing
+from bench import acd_peer, agi_load, agi_sessions, ami_resync, dialer, ivr_peer, prompts, routing
 
 BENCHMARKS: dict[str, Callable[[bool], Awaitable[None]]] = {
     "acd_peer": acd_peer.main,
@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, Callable[[bool], Awaitable[None]]] = {
     "ami_resync": ami_resync.main,
     "dialer": dialer.main,
     "ivr_peer": ivr_peer.main,
+    "prompts": prompts.main,
     "routing": routing.main,
 }
 

@@ -12,6 +12,8 @@ from typing import Protocol
 
 from ivr.handoff import Back, Handoff, ToPerson
 from ivr.menu import LANGUAGES, Language, MenuTree, Prompt
+from ivr.prompt_errors import PromptError
+from ivr.sentences import sentence_pieces
 from wire import names
 
 log = logging.getLogger(__name__)
@@ -112,13 +114,30 @@ class CallerIO:
         template = self._tree.texts[part.key].text(language)
         return template.format(**part.values)
 
+    def pieces(self, part: Part, language: Language) -> list[str]:
+        """The texts played in a row for ``part``: a sentence's numbers, amounts and dates
+        as pre-rendered fragments (:mod:`ivr.sentences`), so they need no TTS on the call."""
+        if isinstance(part, Prompt):
+            return [part.text(language)]
+        template = self._tree.texts[part.key].text(language)
+        return sentence_pieces(template, part.values, language)
+
     async def files(self, *parts: Part) -> list[str]:
+        """The files to play; a prompt that cannot be rendered (after the store's retries) is
+        left out, so the caller hears the rest, then a retry, then a person, never a crash."""
         languages = [self.language] if self.language else list(LANGUAGES)
-        return [
-            await self._prompts.ensure(lang, self.text(part, lang))
-            for lang in languages
-            for part in parts
+        texts = [
+            (lang, text) for lang in languages for part in parts for text in self.pieces(part, lang)
         ]
+        files = [await self._file(lang, text) for lang, text in texts]
+        return [file for file in files if file is not None]
+
+    async def _file(self, language: Language, text: str) -> str | None:
+        try:
+            return await self._prompts.ensure(language, text)
+        except PromptError as exc:
+            log.error("call=%s prompt left out: %s", self.linkedid, exc)
+            return None
 
     async def play(self, *parts: Part, keys: str = KEYS) -> str:
         """Play with barge-in; returns the key that interrupted, or ""."""

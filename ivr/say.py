@@ -281,3 +281,39 @@ def _digit_token(char: str, language: Language) -> str:
         zh, en = _SYMBOLS[char]
         return zh if language == "zh" else en
     raise ValueError(f"cannot say {char!r} in a digit string")
+
+
+# --- fragments -----------------------------------------------------------------------------
+# As Asterisk's own Say applications do, a spoken number, amount, date or digit string is
+# played as a row of short pre-rendered files, one per word of a closed vocabulary (Mandarin:
+# one per character, 一 十 百 千 万 元 角 分 年 月 日 ...; English: one per word, "twenty", "one",
+# "yuan", "November" ...), so a live call needs no TTS for it.
+
+_ZH_FRAGMENTS = "零一二三四五六七八九十百千万亿两元角分年月日〇幺负第星井加"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _en_vocabulary() -> frozenset[str]:
+    numbers = [*_EN_ONES, *filter(None, _EN_TENS), *(name for _, name in _EN_SCALES)]
+    ordinals = [_en_ordinal(word) for word in numbers]
+    symbols = [en for _, en in _SYMBOLS.values()]
+    extra = ["and", "minus", "yuan", "fen", "the", "of", "oh"]
+    return frozenset([*numbers, *ordinals, *_EN_MONTHS, *symbols, *extra, *_LETTERS])
+
+
+VOCABULARY: dict[Language, frozenset[str]] = {
+    "zh": frozenset([*_ZH_FRAGMENTS, *_LETTERS]),
+    "en": _en_vocabulary(),
+}
+
+
+def fragments(spoken: str, language: Language) -> tuple[str, ...] | None:
+    """The vocabulary words that say ``spoken`` (what say_number, say_money, say_date,
+    say_digits return) one after the other; None when a word is not in the vocabulary."""
+    if language == "zh":
+        words = [c for c in spoken if not c.isspace()]
+    else:
+        words = spoken.replace("-", " ").replace(",", " ").split()
+    if not words or any(word not in VOCABULARY[language] for word in words):
+        return None
+    return tuple(words)

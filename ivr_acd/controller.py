@@ -18,6 +18,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from acd.agi import AcdCalls
+from acd.core.queue_experience import fixed_texts as queue_texts
 from acd.events import AcdEvents
 from acd.runtime import AcdRuntime
 from acd.supervision.agi import SpyFeature
@@ -154,7 +155,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             paths.prompts_host, paths.prompts_asterisk, recorded_dir=settings.prompts.recorded_dir
         )
         stack.callback(prompts.close)
-        warmed = await prompts.warm(tree)
+        warmed = await prompts.warm(tree, extra=queue_texts())
         log.info("%d prompt(s) ready in %s", warmed, paths.prompts_host)
         calls = CallRepository(database.sessions)
         customers = CustomerRepository(database.sessions)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ivr.menu import Language
+from ivr.menu import LANGUAGES, Language
 from ivr.say import say_number
+from ivr.sentences import sentence_pieces, template_literals
 
 DEFAULT_HANDLE_SECONDS = 180.0  # before the queue has any history
 
@@ -36,22 +37,61 @@ def _zh_count(n: int) -> str:
     return "两" if n == 2 else say_number(n, "zh")
 
 
-def announcement(position: int, ewt_seconds: float, language: Language, *, callback: bool) -> str:
-    """The sentence the caller hears, in their language."""
+_ZH_AHEAD = "您前面还有{ahead}位客户，预计等待大约{minutes}分钟。"
+_ZH_NEXT = "您是下一位，预计等待大约{minutes}分钟。"
+_ZH_CALLBACK = "如需保留排位并由我们回电，请按1。"
+_EN_AHEAD = "You are number {position} in line."
+_EN_NEXT = "You are next in line."
+_EN_WAIT = " Your estimated wait is about {minutes} minutes."
+_EN_WAIT_ONE = " Your estimated wait is about {minutes} minute."
+_EN_CALLBACK = " To keep your place and be called back, press 1."
+TEMPLATES: dict[Language, tuple[str, ...]] = {
+    "zh": (_ZH_AHEAD, _ZH_NEXT, _ZH_CALLBACK),
+    "en": (_EN_AHEAD, _EN_NEXT, _EN_WAIT, _EN_WAIT_ONE, _EN_CALLBACK),
+}
+
+
+def _sentence(
+    position: int, ewt_seconds: float, language: Language, callback: bool
+) -> tuple[list[str], dict[str, str]]:
+    """The announcement's templates, said one after the other, and their placeholders' values."""
     minutes = wait_minutes(ewt_seconds)
     if language == "zh":
-        text = f"您前面还有{_zh_count(position - 1)}位客户，预计等待大约{_zh_count(minutes)}分钟。"
-        if position == 1:
-            text = f"您是下一位，预计等待大约{_zh_count(minutes)}分钟。"
-        if callback:
-            text += "如需保留排位并由我们回电，请按1。"
-        return text
-    ahead = "You are next in line." if position == 1 else f"You are number {position} in line."
-    unit = "minute" if minutes == 1 else "minutes"
-    text = f"{ahead} Your estimated wait is about {minutes} {unit}."
-    if callback:
-        text += " To keep your place and be called back, press 1."
-    return text
+        values = {"ahead": _zh_count(position - 1), "minutes": _zh_count(minutes)}
+        templates = [_ZH_NEXT if position == 1 else _ZH_AHEAD]
+        return templates + ([_ZH_CALLBACK] if callback else []), values
+    templates = [
+        _EN_NEXT if position == 1 else _EN_AHEAD,
+        _EN_WAIT_ONE if minutes == 1 else _EN_WAIT,
+    ]
+    templates += [_EN_CALLBACK] if callback else []
+    return templates, {"position": str(position), "minutes": str(minutes)}
+
+
+def announcement(position: int, ewt_seconds: float, language: Language, *, callback: bool) -> str:
+    """The sentence the caller hears, in their language."""
+    templates, values = _sentence(position, ewt_seconds, language, callback)
+    return "".join(template.format(**values) for template in templates)
+
+
+def announcement_pieces(
+    position: int, ewt_seconds: float, language: Language, *, callback: bool
+) -> list[str]:
+    """The same sentence as the prompts played in a row: its fixed text and the numbers as
+    pre-rendered fragments (:mod:`ivr.sentences`), so a waiting caller needs no TTS."""
+    templates, values = _sentence(position, ewt_seconds, language, callback)
+    return [piece for t in templates for piece in sentence_pieces(t, values, language)]
+
+
+def fixed_texts() -> list[tuple[Language, str]]:
+    """Every fixed text a waiting caller may hear, for start-up to render."""
+    texts = [(lang, text) for lang, t in TEMPLATES.items() for text in _literals(t)]
+    messages = (callback_confirmation, callback_refused, blacklist_message)
+    return texts + [(lang, message(lang)) for lang in LANGUAGES for message in messages]
+
+
+def _literals(templates: tuple[str, ...]) -> list[str]:
+    return [text for template in templates for text in template_literals(template)]
 
 
 def callback_confirmation(language: Language) -> str:

@@ -6,7 +6,10 @@ inbound; someone else may answer the customer's phone). What it comes to
 is the attempt's disposition, written here at once (the first disposition wins): a promise
 made on this call -> promised (date, amount); "pay" -> paid (transferred to a collections agent
 to pay), "dispute" -> disputed (idem); wrong number; otherwise refused. A hang-up in the middle
-leaves the disposition to the dialer (which keeps a promise already made)."""
+leaves the disposition to the dialer (which keeps a promise already made). A customer who
+answered is never hung up on because something failed: a prompt that cannot be rendered is left
+out (the question is asked again, then a person), and a flow that fails (the CRM) hands the call
+to a collections agent, counted as reached."""
 
 from __future__ import annotations
 
@@ -76,10 +79,9 @@ class DunningCalls:
             if promise is not None:
                 await self._finish(attempt, from_flow(None, True), linkedid)
             raise
-        except Exception as exc:  # a prompt or the CRM failed: retried, never a crash heard
+        except Exception as exc:  # the CRM or a prompt failed: a person takes over, no hang-up
             log.exception("call=%s attempt=%s payment flow failed", linkedid, attempt.attempt_id)
-            finish = Finish(Disposition.FAILED, f"the payment flow failed ({type(exc).__name__})")
-            handoff = None
+            finish, handoff = await self._rescue(io, attempt, linkedid, exc)
         await self._finish(attempt, finish, linkedid)
         if handoff is not None:
             await self._hand_off(channel, io, handoff, linkedid)
@@ -87,22 +89,37 @@ class DunningCalls:
     async def _converse(
         self, io: CallerIO, attempt: StoredAttempt, linkedid: str
     ) -> tuple[Finish, Handoff | None]:
-        key = await io.choose("dunning:confirm", (messages.INTRO,), "19")
-        if key == "9":
-            await io.say(messages.WRONG_NUMBER)
-            return from_flow(None, False, wrong_number=True), None
-        policy = await self.facts.policy_due(attempt.policy_id)
-        if policy is None:
-            return from_flow(None, False), None
-        context = FlowContext(io, attempt.number, linkedid, None, self.services)
         handoff: Handoff | None = None
         try:
+            key = await io.choose("dunning:confirm", (messages.INTRO,), "19")
+            if key == "9":
+                await io.say(messages.WRONG_NUMBER)
+                return from_flow(None, False, wrong_number=True), None
+            policy = await self.facts.policy_due(attempt.policy_id)
+            if policy is None:
+                return from_flow(None, False), None
+            context = FlowContext(io, attempt.number, linkedid, None, self.services)
             holder = await confirm_holder(context, attempt.customer_id)
             await offer_policies(context, holder, [policy], channel="outbound")
-        except ToPersonSignal as signal:
+        except ToPersonSignal as signal:  # 0, or the retries of any question, the intro's too
             handoff = signal.handoff
         promised = await self.facts.promise_made_on(linkedid, attempt.policy_id) is not None
         return from_flow(handoff.intent if handoff else None, promised), handoff
+
+    async def _rescue(
+        self, io: CallerIO, attempt: StoredAttempt, linkedid: str, exc: Exception
+    ) -> tuple[Finish, Handoff]:
+        """The payment flow failed with a customer on the line: a collections agent takes the
+        call (reached, not failed); a promise already made on the call still counts."""
+        try:
+            promised = await self.facts.promise_made_on(linkedid, attempt.policy_id) is not None
+        except Exception:  # noqa: BLE001 - the CRM may be what failed; the call goes on
+            promised = False
+        handoff = io.person("person", ("collections",), reason="flow-failed").handoff
+        if promised:
+            return from_flow("person", True), handoff
+        reason = f"the payment flow failed ({type(exc).__name__}): transferred to collections"
+        return Finish(Disposition.REFUSED, reason), handoff
 
     async def _finish(self, attempt: StoredAttempt, finish: Finish, linkedid: str) -> None:
         promise = None

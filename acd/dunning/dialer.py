@@ -40,9 +40,10 @@ from acd.dunning.core.targets import Candidate, fill_hopper, select_targets, tar
 from acd.dunning.events import AttemptTracker, Tracked
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.lease import CampaignLease
-from acd.dunning.prompts import SteadyPrompts
+from acd.dunning.prompts import Language, SteadyPrompts
 from acd.dunning.repository import CampaignRepository, NewAttempt, StoredCampaign
 from crm_bridge.vocab import CampaignMode, Disposition
+from ivr.prompts import PromptError
 from wire import names
 from wire.commands import CallerId, Originate, dial_number
 from wire.errors import AmiError
@@ -325,12 +326,8 @@ class Dialer:
         self, stored: StoredCampaign, tracked: Tracked, target: Target
     ) -> Mapping[str, str]:
         language = target.language.value
-        message = ""
-        if stored.machine_message:
-            message = await self.prompts.ensure(target.language.value, stored.machine_message)
-        sorry = await self.prompts.ensure(
-            target.language.value, messages.text(messages.SORRY, language)
-        )
+        message = await self._prompt(target.language.value, stored.machine_message)
+        sorry = await self._prompt(target.language.value, messages.text(messages.SORRY, language))
         return {
             names.VAR_DUNNING_ATTEMPT: tracked.attempt_id,
             names.VAR_DUNNING_NUMBER: target.number,
@@ -343,6 +340,17 @@ class Dialer:
             # on the CDR before the dial: a call never answered names its number too
             names.CDR_DID: target.number,
         }
+
+    async def _prompt(self, language: Language, text: str | None) -> str:
+        """A prompt for the dialplan to play, or "" (nothing played) when there is no text or
+        it cannot be rendered: the call is placed all the same."""
+        if not text:
+            return ""
+        try:
+            return await self.prompts.ensure(language, text)
+        except PromptError as exc:
+            log.error("dunning prompt left out: %s", exc)
+            return ""
 
     async def _complete_if_idle(self, campaign: Campaign) -> None:
         if self.tracker.in_flight(campaign.id) or await self.campaigns.in_progress(campaign.id):

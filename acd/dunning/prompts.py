@@ -1,9 +1,11 @@
-"""The dunning calls' prompts: the IVR's prompt store (TTS, cached by text), asked again when a
-rendering fails, and the fixed sentences rendered before the first call.
+"""The dunning calls' prompts: the IVR's prompt store (TTS, cached by text, every rendering
+retried with backoff by the store itself), and the fixed sentences rendered before the first
+call.
 
-pyttsx3's espeak driver now and then drops one rendering right after another ("espeak-ng
-produced no audio"); a second try renders it. A customer must never hear a crash, and a dunning
-call that cannot say its first sentence is an attempt wasted."""
+A customer must never hear a crash, and a dunning call that cannot say its first sentence is
+an attempt wasted: a fixed sentence that still fails at start-up is logged and rendered on
+first use; on the call, :class:`ivr.caller.CallerIO` leaves out a prompt that cannot be
+rendered (the question is asked again, then a person)."""
 
 from __future__ import annotations
 
@@ -16,25 +18,17 @@ from ivr.prompts import PromptError, PromptStore
 log = logging.getLogger(__name__)
 
 Language = Literal["zh", "en"]
-TRIES = 3
 FIXED = (messages.INTRO, messages.WRONG_NUMBER, messages.SORRY, messages.MACHINE)
 
 
 class SteadyPrompts:
-    def __init__(self, store: PromptStore, tries: int = TRIES) -> None:
+    def __init__(self, store: PromptStore) -> None:
         self.store = store
-        self.tries = tries
 
     async def ensure(self, language: Language, text: str) -> str:
-        """The prompt's name for Asterisk, rendered if needed (up to ``tries`` times)."""
-        for attempt in range(1, self.tries + 1):
-            try:
-                return await self.store.ensure(language, text)
-            except PromptError as exc:
-                if attempt == self.tries:
-                    raise
-                log.warning("prompt %r failed (%s); rendering it again", text[:40], exc)
-        raise AssertionError("unreachable")
+        """The prompt's name for Asterisk, rendered if needed; PromptError after the store's
+        retries."""
+        return await self.store.ensure(language, text)
 
     async def warm(self) -> int:
         """Render the fixed sentences of dunning calls in both languages; how many are ready."""

@@ -24,6 +24,12 @@ class FakeChannel:
     variables: dict[str, str] = field(default_factory=dict)
     recorded: list[str] = field(default_factory=list)
 
+    @property
+    def heard(self) -> str:
+        """What the caller heard, as one transcript: a sentence is played as several prompts
+        (its numbers, amounts and dates as fragments), so look for words here, not per file."""
+        return " ".join(prompt.split(":", 1)[-1] for prompt in self.played)
+
     async def get_data(self, prompt: str, timeout_ms: int, max_digits: int) -> str | None:
         raise AssertionError("the IVR collects keys itself")
 

@@ -14,7 +14,7 @@ import pytest
 from ivr.menu import LANGUAGES, Language, load_menu_tree
 from ivr.pinyin import to_pinyin
 from ivr.prompts import PromptStore
-from ivr.say import say_money
+from ivr.say import VOCABULARY, say_money
 
 pytestmark = pytest.mark.integration
 
@@ -68,3 +68,17 @@ def test_mandarin_prompts_stay_mandarin() -> None:
         assert "(en)" not in phonemes, f"{text} -> {phonemes}"
         syllables = len(re.findall(r"_\|", phonemes)) + phonemes.count("'")
         assert syllables >= len(HAN.findall(text)) // 2, f"{text} -> {phonemes}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_every_fragment_is_short_audible_speech(
+    store: PromptStore, language: Language
+) -> None:
+    """The pieces numbers, amounts and dates are assembled from (ivr.say.VOCABULARY): each one
+    a word or a syllable, none silent (a silent 〇 or 角 would drop a digit of an amount)."""
+    for word in sorted(VOCABULARY[language]):
+        name = (await store.ensure(language, word)).rsplit("/", 1)[1]
+        rate, channels, length, rms = _stats(store._host_dir / f"{name}.wav")
+        assert (rate, channels) == (8000, 1), word
+        assert rms > 0.02, f"silent fragment: {word}"
+        assert 0.1 <= length <= 1.5, f"{length:.2f}s: {word}"

@@ -2,6 +2,7 @@ import pytest
 
 from ivr.caller import Say
 from ivr.handoff import Back, ToPerson
+from ivr.prompts import PromptError
 from tests.unit.fakes import caller
 
 pytestmark = pytest.mark.unit
@@ -87,3 +88,33 @@ def _pressing(key: str):  # type: ignore[no-untyped-def]
         return key if escape_digits else ""
 
     return stream_file
+
+
+class OnePromptFails:
+    """A prompt store that cannot render one text (after its own retries)."""
+
+    def __init__(self, broken: str) -> None:
+        self.broken = broken
+
+    async def ensure(self, language, text):
+        if self.broken in text:
+            raise PromptError(f"espeak-ng produced no audio for {text!r}")
+        return f"{language}:{text}"
+
+
+async def test_a_prompt_that_cannot_be_rendered_is_left_out_and_the_call_goes_on():
+    io, channel = caller("9_1")
+    io._prompts = OnePromptFails("not a valid choice")
+    assert await io.choose("menu", (Say("invalid"), Say("no_input")), "12") == "1"
+    assert "not a valid choice" not in channel.heard
+    # three questions, each with the rest of its parts, and the reason after the silence
+    assert channel.heard.count("did not hear") == 4
+
+
+async def test_a_question_that_cannot_be_rendered_ends_with_a_person_not_a_crash():
+    io, channel = caller("___")
+    io._prompts = OnePromptFails("")
+    with pytest.raises(ToPerson) as signal:
+        await io.choose("menu", (Say("invalid"),), "12")
+    assert signal.value.reason == "retries"
+    assert channel.played == []

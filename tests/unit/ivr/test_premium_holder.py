@@ -37,7 +37,7 @@ def crm() -> FakeCrm:
 
 
 def revealed(channel: FakeChannel) -> list[str]:
-    return [p for p in channel.played if any(secret in p for secret in SECRETS)]
+    return [secret for secret in SECRETS if secret in channel.heard]
 
 
 def test_confirm_step_locks_on_the_shared_limit_and_gives_up_after_the_tries():
@@ -96,8 +96,8 @@ async def test_the_right_birth_date_reads_the_policy_masked_and_takes_a_promise(
     service = crm()
     ctx, channel = flow_context("19850312#220261201#", service, WANG)
     await premium(ctx)
-    assert any("The policy ending one two three four" in p for p in channel.played)
-    assert not any("PL2026" in p or "zero zero one two" in p for p in channel.played)
+    assert "The policy ending one two three four" in channel.heard
+    assert "PL2026" not in channel.heard and "zero zero one two" not in channel.heard
     assert service.promises == [(9, Decimal("3520.50"), date(2026, 12, 1), "inbound")]
     assert service.lookups == []
     path = channel.variables["CDR(ivr_path)"]
@@ -108,7 +108,7 @@ async def test_the_identity_numbers_last_four_with_x_keyed_as_zero_also_proves_i
     service = crm()
     ctx, channel = flow_context("1230#4", service, WANG)
     await premium(ctx)
-    assert any("The policy ending" in p for p in channel.played)
+    assert "The policy ending" in channel.heard
 
 
 async def test_wrong_proofs_are_logged_toward_the_lock_out_then_a_person_hears_of_it():
@@ -119,7 +119,7 @@ async def test_wrong_proofs_are_logged_toward_the_lock_out_then_a_person_hears_o
     assert signal.value.handoff.intent == "premium"
     assert signal.value.handoff.facts == {"identified": "no"}
     assert service.lookups == [("13800138000", "", "holder_unconfirmed")] * 3
-    assert sum("does not match our records" in p for p in channel.played) == 3
+    assert channel.heard.count("does not match our records") == 3
     assert revealed(channel) == []
 
 
@@ -131,7 +131,7 @@ async def test_a_number_locked_by_failed_badges_reveals_nothing_even_with_the_ri
         await premium(ctx)
     assert signal.value.handoff.facts == {"lookup": "locked"}
     assert service.lookups == [("13800138000", "", "locked")]
-    assert any("too many failed checks" in p for p in channel.played)
+    assert "too many failed checks" in channel.heard
     assert revealed(channel) == []
 
 

@@ -5,10 +5,13 @@ import pytest
 from acd.core.queue_experience import (
     DEFAULT_HANDLE_SECONDS,
     announcement,
+    announcement_pieces,
     average_handle_time,
     estimated_wait,
+    fixed_texts,
     wait_minutes,
 )
+from ivr.say import VOCABULARY
 
 pytestmark = pytest.mark.unit
 
@@ -46,3 +49,23 @@ def test_mandarin_announcement_counts_the_callers_ahead():
 
 def test_mandarin_says_liang_before_a_measure_word():
     assert announcement(2, 100, "zh", callback=False) == "您前面还有一位客户，预计等待大约两分钟。"
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize(("position", "ewt"), [(1, 30), (2, 100), (3, 150), (12, 3600)])
+def test_the_announcement_is_played_from_prompts_rendered_at_start_up(language, position, ewt):
+    """Issue 12, finding 4: a waiting caller's place and wait need no TTS on the call."""
+    warmed = {text for lang, text in fixed_texts() if lang == language} | VOCABULARY[language]
+    for callback in (False, True):
+        pieces = announcement_pieces(position, ewt, language, callback=callback)
+        assert set(pieces) <= warmed, pieces
+
+
+def test_announcement_pieces_say_the_numbers_as_fragments():
+    assert announcement_pieces(3, 150, "zh", callback=False) == [
+        "您前面还有", "两", "位客户，预计等待大约", "三", "分钟。",
+    ]  # fmt: skip
+    assert announcement_pieces(12, 150, "en", callback=False) == [
+        "You are number", "twelve", "in line.", "Your estimated wait is about", "three",
+        "minutes.",
+    ]  # fmt: skip

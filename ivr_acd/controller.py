@@ -125,7 +125,7 @@ class Controller:
             report["redis"] = {"ok": True}
         except Exception as exc:  # noqa: BLE001
             report["redis"] = {"ok": False, "error": type(exc).__name__}
-        report["acd"] = {"ok": self.acd.loaded.is_set()}  # its agents and line loaded
+        report["acd"] = await self.acd.health()  # loaded, not rebuilding, Redis agrees
         report["ivr_sessions"] = {"ok": True, "live": self.agi.live_sessions}
         report["spooled_cdrs"] = {"ok": True, "count": len(self.spool.pending())}
         return report

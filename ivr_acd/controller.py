@@ -60,6 +60,7 @@ from ivr_acd.web.transport import start_site
 from ivr_acd.wiring.acd import build_acd
 from ivr_acd.wiring.agi import agi_guard
 from ivr_acd.wiring.dunning import DialerParts, build_dialer
+from ivr_acd.wiring.redis import open_redis
 from wire import names
 from wire.agi import FastAgiServer
 from wire.ami import AmiClient
@@ -147,8 +148,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         await upgrade_when_reachable(settings.database_url, settings.controller.database_wait)
         database = Database(settings.database_url)
         stack.push_async_callback(database.close)
-        redis = aioredis.from_url(settings.redis.url, socket_timeout=3, socket_connect_timeout=3)
-        stack.push_async_callback(redis.aclose)
+        redis = await stack.enter_async_context(open_redis(settings.redis))  # URL or Sentinel
         paths = settings.paths
         prompts = PromptStore(
             paths.prompts_host, paths.prompts_asterisk, recorded_dir=settings.prompts.recorded_dir

@@ -187,6 +187,7 @@ async def test_the_tick_finds_the_new_redis_and_the_caller_is_offered_within_2_s
     other = controller(database, redis, tick=0.5)  # a second controller on the same Redis
     await other.runtime.load()
     other.runtime.loaded.set()
+    before = ctl.ami.channel_lookups + other.ami.channel_lookups
     ticks = [asyncio.create_task(c.runtime.tick_forever()) for c in (ctl, other)]
     try:
         private_redis.restart_empty()
@@ -205,4 +206,5 @@ async def test_the_tick_finds_the_new_redis_and_the_caller_is_offered_within_2_s
     ]
     assert offered < 2.0
     assert ctl.runtime.generation == other.runtime.generation != ""
-    assert ctl.ami.channel_lookups + other.ami.channel_lookups in (1, 2)  # once each at most
+    rebuilds = ctl.ami.channel_lookups + other.ami.channel_lookups - before
+    assert rebuilds in (1, 2)  # each controller at most once (both at once: harmless)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, cast
 
 from acd.config import AcdSettings
@@ -18,8 +18,9 @@ from acd.core.queue_experience import (
     callback_confirmation,
     callback_refused,
 )
-from acd.core.requirements import CallerFacts, admit
-from acd.service import Acd
+from acd.core.requirements import Admission, CallerFacts, admit
+from acd.live.codec import call_from_token, call_to_token
+from acd.service import Acd, Joined
 from crm_bridge import numbering
 from crm_bridge.customer_cache import CustomerLookup
 from ivr.handoff import Handoff
@@ -57,6 +58,17 @@ class AcdCalls:
         linkedid = channel.arg(1) or channel.uniqueid
         rang = channel.arg(2)
         dial_status = channel.arg(3) if rang else ""
+        admission, language = await self._admit(channel, linkedid)
+        if admission.call is None:
+            log.info("call=%s caller=%s blacklisted: turned away", linkedid, channel.caller_number)
+            await channel.set_variable(names.CDR_ACD_BLACKLISTED, "1")
+            await self._say(channel, language, blacklist_message(language))
+            await channel.set_variable(names.VAR_ACD_NEXT, names.NEXT_HANGUP)
+            return
+        joined = await self.acd.join(admission.call, rang=rang, dial_status=dial_status)
+        await self._place_caller(channel, joined, language, blacklisted=admission.blacklisted)
+
+    async def _admit(self, channel: AgiChannel, linkedid: str) -> tuple[Admission, Language]:
         facts = asyncio.ensure_future(self._facts(channel.caller_number, linkedid))
         handoff = await _handoff(channel)  # meanwhile the CRM answers
         admission = admit(
@@ -69,20 +81,20 @@ class AcdCalls:
             default_skill=self.settings.default_skill,
             blacklist_policy=self.settings.blacklist_policy.value,
         )
-        language = _language(handoff.language)
-        if admission.call is None:
-            log.info("call=%s caller=%s blacklisted: turned away", linkedid, channel.caller_number)
-            await channel.set_variable(names.CDR_ACD_BLACKLISTED, "1")
-            await self._say(channel, language, blacklist_message(language))
-            await channel.set_variable(names.VAR_ACD_NEXT, names.NEXT_HANGUP)
-            return
-        joined = await self.acd.join(admission.call, rang=rang, dial_status=dial_status)
+        return admission, _language(handoff.language)
+
+    async def _place_caller(
+        self, channel: AgiChannel, joined: Joined, language: Language, *, blacklisted: bool = False
+    ) -> None:
+        """Tell the dialplan: ring the agent now, or wait (hearing the place in line). The call
+        as admitted stays on the channel (``VAR_ACD_CALL``) to rebuild the line from."""
         variables = {
             **cdr_routing_vars(joined.call, joined.step, time.time()),
             names.VAR_ACD_AGENT: joined.agent,
             names.VAR_ACD_NEXT: names.ACD_DELIVER if joined.agent else names.ACD_WAIT,
+            names.VAR_ACD_CALL: call_to_token(joined.call),
         }
-        if admission.blacklisted:
+        if blacklisted:
             variables[names.CDR_ACD_BLACKLISTED] = "1"
         await channel.set_variables(variables)
         if joined.agent:
@@ -92,13 +104,13 @@ class AcdCalls:
         )
         log.info(
             "call=%s queue=%s waits: position=%d ewt=%.0fs",
-            linkedid,
+            joined.call.call_id,
             joined.call.queue,
             joined.position,
             joined.ewt_seconds,
         )
         if await self._say(channel, language, *pieces, keys="1") == "1":
-            await self._callback(channel, linkedid, language)
+            await self._callback(channel, joined.call.call_id, language)
 
     # ---- acd-announce --------------------------------------------------------------------
     async def announce(self, channel: AgiChannel) -> None:
@@ -107,13 +119,27 @@ class AcdCalls:
         await channel.set_variable(names.VAR_ACD_NEXT, names.ACD_WAIT)
         place = self.acd.place(linkedid)
         if place.position == 0:
-            return  # being delivered this very moment
+            if await self.acd.queued_call(linkedid) is None:
+                await self._rejoin(channel, linkedid, language)
+            return  # else being delivered this very moment
         pieces = announcement_pieces(
             place.position, place.ewt_seconds, language, callback=place.offer_callback
         )
         log.info("call=%s position=%d ewt=%.0fs", linkedid, place.position, place.ewt_seconds)
         if await self._say(channel, language, *pieces, keys="1") == "1":
             await self._callback(channel, linkedid, language)
+
+    async def _rejoin(self, channel: AgiChannel, linkedid: str, language: Language) -> None:
+        """A caller in music on hold whom the line does not know (Redis lost it): back in line
+        as admitted at enqueue (the channel's token); without one, admitted again now."""
+        call = call_from_token(await channel.get_variable(names.VAR_ACD_CALL) or "")
+        if call is None or call.call_id != linkedid:
+            call = (await self._admit(channel, linkedid))[0].call
+            if call is None:  # blacklisted and turned away since: the line is no place
+                return
+        log.warning("call=%s waited unknown to the ACD: back in line", linkedid)
+        joined = await self.acd.rejoin(replace(call, channel=channel.channel, reserved_by=""))
+        await self._place_caller(channel, joined, language)
 
     # ---- acd-callback --------------------------------------------------------------------
     async def callback(self, channel: AgiChannel) -> None:

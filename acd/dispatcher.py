@@ -86,14 +86,26 @@ class Dispatcher:
 
     # ---- the mirror ----------------------------------------------------------------------
     async def load(self, profiles: Iterable[AgentProfile]) -> None:
-        """Publish the CRM's profiles and read the whole live state into the index."""
+        """Publish the CRM's profiles and read the whole live state into the index (from
+        scratch: Redis is the truth)."""
         for profile in profiles:
             await self.live.put_profile(profile)
             self.index.put_profile(profile)
+        self.reset()
         for status in await self.live.agents():
             self.note_status(status)
         for call in await self.live.waiting_calls():
             self.index.add_call(call)
+
+    def reset(self) -> None:
+        """Forget the mirror's statuses and calls (profiles stay), before reading the whole
+        live state again: a new Redis starts its versions over, so the versions held here
+        would make every status it has look old."""
+        self.statuses.clear()
+        for extension in list(self.index.ready):
+            self.index.set_not_ready(extension)
+        for call_id in list(self.index.calls):
+            self.index.remove_call(call_id)
 
     def note_status(self, status: AgentStatus) -> None:
         known = self.statuses.get(status.extension)

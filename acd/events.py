@@ -5,27 +5,15 @@ a waiting caller hung up."""
 from __future__ import annotations
 
 import logging
-import re
 
+from acd.core.channels import call_of, endpoint_of
 from acd.service import Acd
-from wire import names
 from wire.events import AmiEvent, DialEnd, Hangup, Resync
 from wire.replies import ChannelRow, linkedids
 
 log = logging.getLogger(__name__)
 
-_PJSIP_CHANNEL = re.compile(r"^PJSIP/(?P<endpoint>[^-]+)-[0-9a-f]+$")
-
-
-def endpoint_of(channel: str) -> str:
-    """``PJSIP/8001-0000002a`` -> ``8001``; "" for any other kind of channel."""
-    match = _PJSIP_CHANNEL.match(channel)
-    return match.group("endpoint") if match else ""
-
-
-def call_of(linkedid: str) -> str:
-    """The ACD call a channel belongs to: a callback's linkedid names the call it returns."""
-    return linkedid.removesuffix(names.CALLBACK_SUFFIX)
+__all__ = ["AcdEvents", "call_of", "endpoint_of"]
 
 
 class AcdEvents:

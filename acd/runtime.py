@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -17,15 +18,18 @@ from acd.config import AcdSettings
 from acd.core.agent_states import AgentStateError
 from acd.core.model import AgentProfile, AgentStatus, WaitingCall
 from acd.core.wallboard import wallboard
-from acd.crm import CrmTransitionLog, restored_status
+from acd.crm import CrmTransitionLog
 from acd.live.changes import Changes
+from acd.rebuild import Rebuild
 from acd.service import Acd
 from crm_bridge.agent_repository import AgentRepository
 from crm_bridge.agent_state_repository import AgentStateLogRepository
+from wire.commands import CallControl
 
 log = logging.getLogger(__name__)
 
 RESYNC_SECONDS = 2.0
+HEALTH_WAIT = 3.0  # seconds /health waits for Redis
 LOAD_WAIT = 10.0  # seconds a REST call made while the ACD starts waits for its first load
 
 
@@ -52,7 +56,11 @@ class AcdRuntime:
     journal: CrmTransitionLog
     presence: AgentStateLogRepository
     settings: AcdSettings
+    asterisk: CallControl | None = None  # its live channels, for a rebuild
     loaded: asyncio.Event = field(default_factory=asyncio.Event)  # the first load is done
+    generation: str = ""  # the live state's generation this controller's mirror holds
+    rebuilding: bool = False  # loading a new generation (a rebuild, or another's)
+    _loading: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     # ---- mirror --------------------------------------------------------------------------
     async def profiles(self) -> list[AgentProfile]:
@@ -70,19 +78,42 @@ class AcdRuntime:
         ]
 
     async def load(self) -> None:
-        """Profiles from the CRM into Redis and the mirror; agents' states back from the CRM
-        when Redis has lost them (restarted empty)."""
+        """Profiles from the CRM into Redis and the mirror, the mirror read from Redis afresh;
+        when Redis has no generation (restarted empty, or a new one), its live state is rebuilt
+        first (``acd.rebuild``) and a generation written."""
+        async with self._loading:
+            await self._load()
+
+    async def _load(self) -> None:
         live = self.acd.live
         await live.load_scripts()
         profiles = await self.profiles()
-        if not await live.snapshot():
-            now = time.time()
-            restored = await live.restore(
-                restored_status(p, now) for p in await self.presence.presence()
-            )
-            if restored:
-                log.info("restored %d agent state(s) from the CRM", restored)
-        await self.acd.load(profiles)
+        stored = await live.generation()
+        fresh = stored != self.generation
+        self.rebuilding = fresh
+        try:
+            if not stored:
+                rebuild = Rebuild(live, self.presence, self.asterisk)
+                await rebuild.run({p.extension for p in profiles}, time.time())
+                stored = await live.claim_generation(uuid.uuid4().hex)
+            await self.acd.load(profiles)
+            self.generation = stored
+        finally:
+            self.rebuilding = False
+        if fresh:
+            log.info("ACD live state generation %s loaded", stored)
+            await self.acd.dispatcher.sweep()  # the line rebuilt, the agents back: offer now
+
+    async def check_generation(self) -> bool:
+        """Whether Redis still holds the live state this controller loaded; when not (a new
+        Redis), load (and rebuild) again before answering False."""
+        if self.generation and await self.acd.live.generation() == self.generation:
+            return True
+        async with self._loading:
+            if not self.generation or await self.acd.live.generation() != self.generation:
+                log.warning("ACD found a new Redis (generation changed); rebuilding")
+                await self._load()
+        return False
 
     async def keep_in_sync(self) -> None:
         """Follow every controller's changes; after Redis trouble, load everything again."""
@@ -96,11 +127,29 @@ class AcdRuntime:
             except (RedisError, OSError, TimeoutError) as exc:
                 log.warning("ACD lost Redis (%s); resynchronising", exc)
                 await asyncio.sleep(RESYNC_SECONDS)
+            except Exception:  # the CRM down while loading: retried like Redis trouble
+                log.exception("ACD load failed; retrying")
+                await asyncio.sleep(RESYNC_SECONDS)
+
+    async def health(self) -> dict[str, Any]:
+        """``ok`` once loaded, not rebuilding, and Redis holds the generation loaded here."""
+        if not self.loaded.is_set() or self.rebuilding:
+            return {"ok": False, "state": "rebuilding" if self.rebuilding else "starting"}
+        try:
+            stored = await asyncio.wait_for(self.acd.live.generation(), HEALTH_WAIT)
+        except (RedisError, OSError, TimeoutError) as exc:
+            return {"ok": False, "state": "redis-unreachable", "error": type(exc).__name__}
+        if stored != self.generation:
+            return {"ok": False, "state": "out-of-sync"}
+        return {"ok": True, "state": "in-sync"}
 
     async def tick_forever(self) -> None:
         while True:
             await asyncio.sleep(self.settings.tick_interval)
+            if not self.loaded.is_set():
+                continue
             try:
+                await self.check_generation()
                 await self.acd.tick()
             except Exception:
                 log.exception("ACD tick failed")

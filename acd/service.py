@@ -82,8 +82,17 @@ class Acd:
         place is kept and that agent is never offered the call again)."""
         if rang and dial_status != "ANSWER":
             await self._ring_failed(rang, call.call_id, dial_status)
+        return await self._line_up(call, counted=not rang)
+
+    async def rejoin(self, call: WaitingCall) -> Joined:
+        """A caller waiting whom the line does not know (Redis lost it) is back in it as first
+        admitted (``call``: its enqueue time and priority kept), not offered twice in the
+        figures."""
+        return await self._line_up(call, counted=False)
+
+    async def _line_up(self, call: WaitingCall, *, counted: bool) -> Joined:
         stored = await self.live.enqueue(call)
-        if not rang:
+        if counted:
             await self.stats.offered(stored.queue)
         if not stored.reserved_by:
             self._index.add_call(stored)

@@ -61,6 +61,7 @@ from ivr_acd.web.transport import start_site
 from ivr_acd.wiring.acd import build_acd
 from ivr_acd.wiring.agi import agi_guard
 from ivr_acd.wiring.dunning import DialerParts, build_dialer
+from ivr_acd.wiring.redis import open_redis
 from wire import names
 from wire.agi import FastAgiServer
 from wire.ami import AmiClient
@@ -126,7 +127,7 @@ class Controller:
             report["redis"] = {"ok": True}
         except Exception as exc:  # noqa: BLE001
             report["redis"] = {"ok": False, "error": type(exc).__name__}
-        report["acd"] = {"ok": self.acd.loaded.is_set()}  # its agents and line loaded
+        report["acd"] = await self.acd.health()  # loaded, not rebuilding, Redis agrees
         report["ivr_sessions"] = {"ok": True, "live": self.agi.live_sessions}
         report["spooled_cdrs"] = {"ok": True, "count": len(self.spool.pending())}
         return report
@@ -148,8 +149,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         await upgrade_when_reachable(settings.database_url, settings.controller.database_wait)
         database = Database(settings.database_url)
         stack.push_async_callback(database.close)
-        redis = aioredis.from_url(settings.redis.url, socket_timeout=3, socket_connect_timeout=3)
-        stack.push_async_callback(redis.aclose)
+        redis = await stack.enter_async_context(open_redis(settings.redis))  # URL or Sentinel
         paths = settings.paths
         prompts = PromptStore(
             paths.prompts_host, paths.prompts_asterisk, recorded_dir=settings.prompts.recorded_dir

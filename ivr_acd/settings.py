@@ -46,7 +46,7 @@ from ivr_acd.settings_sources import (
     read_yaml,
     unknown_variables,
 )
-from ivr_acd.settings_urls import check_database_url, check_redis_url
+from ivr_acd.settings_urls import check_database_url, check_host_port, check_redis_url
 from wire.agi_guard import check_secret, networks
 
 Port = int
@@ -254,11 +254,24 @@ class DatabaseSettings(Section):
 
 class RedisSettings(Section):
     url: str = "redis://127.0.0.1:6379/0"
+    sentinels: list[str] = Field(
+        default_factory=list,
+        description="host:port of each Redis Sentinel; when set, the controller asks them for "
+        "the master (url then gives only the database number and credentials)",
+    )
+    master_name: str = Field("ivracd", min_length=1, description="the master the Sentinels watch")
 
     @field_validator("url")
     @classmethod
     def _redis_url(cls, value: str) -> str:
         check_redis_url(value)
+        return value
+
+    @field_validator("sentinels")
+    @classmethod
+    def _sentinels(cls, value: list[str]) -> list[str]:
+        for address in value:
+            check_host_port(address)
         return value
 
 

@@ -1,5 +1,6 @@
-"""The settings' service URLs, checked when the settings load (not at the first connection) by
-the parsers of the libraries that will use them: redis-py and SQLAlchemy."""
+"""The settings' service URLs and addresses, checked when the settings load (not at the first
+connection), the URLs by the parsers of the libraries that will use them: redis-py and
+SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -14,6 +15,19 @@ def check_redis_url(url: str) -> None:
         parse_url(url)  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
     except ValueError as exc:
         raise ValueError(f"not a Redis URL ({exc})") from None
+
+
+def host_port(address: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:26379`` for IPv6) -> (host, port); ValueError if it is not one."""
+    host, sep, port = address.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"not host:port: {address!r}")
+    return host, int(port)
+
+
+def check_host_port(address: str) -> None:
+    host_port(address)
 
 
 def check_database_url(url: str) -> None:

@@ -76,6 +76,9 @@ VAR_RESUMES: Final = "IVR_RESUMES"  # how often the IVR was resumed on another c
 VAR_IVR_DID: Final = "IVR_DID"  # the number the caller dialled, inherited by the call's channels
 VAR_ACD_AGENT: Final = "ACD_AGENT"  # the extension the ACD reserved for this caller
 VAR_ACD_NEXT: Final = "ACD_NEXT"  # after acd-enqueue: "deliver" / "wait" / "hangup"
+# the call as the ACD admitted it (its enqueue time and priority), set at enqueue and read back
+# from the waiting channels when Redis lost the line (acd.live.codec.call_to_token)
+VAR_ACD_CALL: Final = "ACD_CALL"
 VAR_ACD_CALLBACK_NUMBER: Final = "ACD_CALLBACK_NUMBER"  # whom a callback dials
 VAR_ACD_FEATURE: Final = "ACD_FEATURE"  # the feature the agent keyed ("login", "pause:1", ...)
 VAR_SPY_ID: Final = "SPY_ID"  # the spy session (audit row) of a supervisor leg

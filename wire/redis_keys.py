@@ -70,6 +70,13 @@ def acd_events(prefix: str = PREFIX) -> str:
     return f"{prefix}:acd:events"
 
 
+def acd_generation(prefix: str = PREFIX) -> str:
+    """String: the id of the live state's generation, written by the controller that
+    initialised it; missing or different from a controller's own: Redis is new (restarted
+    empty, or a replica without it), so that controller rebuilds its mirror."""
+    return f"{prefix}:acd:generation"
+
+
 def acd_handle_times(queue: str, prefix: str = PREFIX) -> str:
     """List: the latest handle times (seconds, newest first) of one queue, for the EWT."""
     return f"{prefix}:acd:handle-times:{queue}"

@@ -3,6 +3,8 @@ profile JSON), and the flat lists Lua scripts take and give back."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -73,6 +75,26 @@ def call_from_fields(fields: Mapping[str, str]) -> WaitingCall:
         reserved_by=fields.get("reserved_by", ""),
         callback=fields.get("callback", "0") == "1",
     )
+
+
+def call_to_token(call: WaitingCall) -> str:
+    """The call as one channel-variable value with nothing to quote (base64url of its JSON,
+    unpadded), waiting: no reservation."""
+    fields = call_to_fields(call)
+    fields["reserved_by"] = ""
+    raw = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def call_from_token(token: str) -> WaitingCall | None:
+    """A call read back from :func:`call_to_token`; None for anything else (a channel variable
+    can hold anything)."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        fields = json.loads(raw)
+        return call_from_fields({str(k): str(v) for k, v in fields.items()})
+    except (binascii.Error, ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def profile_to_json(profile: AgentProfile) -> str:

@@ -305,6 +305,20 @@ class LiveState:
         args = [self._channel, *(json.dumps(status_to_fields(s)) for s in given)]
         return int(await self._scripts["restore"](keys=keys, args=args))
 
+    async def generation(self) -> str:
+        """The live state's generation id; "" when Redis has none (new, or restarted empty)."""
+        return text(await self._redis.get(redis_keys.acd_generation(self._prefix)) or "")
+
+    async def claim_generation(self, candidate: str) -> str:
+        """Write ``candidate`` as the generation unless another controller wrote one first;
+        the generation in force."""
+        key = redis_keys.acd_generation(self._prefix)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, candidate, nx=True)
+            pipe.get(key)
+            _, stored = await pipe.execute()
+        return text(stored)
+
     def subscribe(self) -> AbstractAsyncContextManager[changes.Changes]:
         """``async with live.subscribe() as changes: async for change in changes: ...``;
         subscribed once the block is entered."""

@@ -43,4 +43,6 @@ def build_acd(
         CrmCallbackBook(CallbackRepository(database.sessions)),
         clock=time.time,
     )
-    return AcdRuntime(acd, AgentRepository(database.sessions), journal, presence, settings.acd)
+    return AcdRuntime(
+        acd, AgentRepository(database.sessions), journal, presence, settings.acd, asterisk=ami
+    )

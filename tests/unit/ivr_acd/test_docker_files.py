@@ -94,3 +94,26 @@ def test_no_service_names_a_key_twice():
     assert COMPOSE["services"]["asterisk"]["depends_on"] == {
         "render-config": {"condition": "service_completed_successfully"}
     }
+
+
+def test_redis_runs_as_a_primary_a_replica_and_three_sentinels(monkeypatch: pytest.MonkeyPatch):
+    services = COMPOSE["services"]
+    primary = services["redis"]["command"]
+    port = primary[primary.index("--port") + 1]
+    replica = services["redis-replica"]["command"]
+    assert replica[replica.index("--replicaof") + 1 :] == ["127.0.0.1", port]
+    sentinels = [services[f"sentinel-{n}"] for n in (1, 2, 3)]
+    ports = {s["environment"]["SENTINEL_PORT"] for s in sentinels}
+    conf = (ROOT / "docker/redis/sentinel.conf").read_text()
+    for sentinel in sentinels:
+        (mount,) = sentinel["volumes"]
+        assert (
+            ROOT / "docker" / mount.split(":")[0]
+        ).resolve() == ROOT / "docker/redis/sentinel.conf"
+        assert "--sentinel" in sentinel["command"][-1]
+    for key, value in _env().items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings().redis
+    assert {a.rpartition(":")[2] for a in settings.sentinels} == ports and len(ports) == 3
+    assert f"sentinel monitor {settings.master_name} 127.0.0.1 {port} 2" in conf
+    assert set(services["controller"]["depends_on"]) >= {"sentinel-1", "sentinel-2", "sentinel-3"}

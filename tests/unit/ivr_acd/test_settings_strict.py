@@ -122,6 +122,9 @@ def test_a_malformed_file_is_one_line(tmp_path: Path, yaml_text: str, expected: 
     [
         ({"redis": {"url": "http://127.0.0.1:6379"}}, "redis.url: not a Redis URL"),
         ({"redis": {"url": "redis://host:port/0"}}, "redis.url: not a Redis URL"),
+        ({"redis": {"sentinels": ["127.0.0.1"]}}, "redis.sentinels: not host:port: '127.0.0.1'"),
+        ({"redis": {"sentinels": ["s1:26379", "s2:0"]}}, "redis.sentinels: not host:port: 's2:0'"),
+        ({"redis": {"master_name": ""}}, "redis.master_name"),
         ({"database": {"url": "sqlite:///crm.db"}}, "database.url: the driver is not an asyncio"),
         ({"database": {"url": "postgresql+asyncpg://u:secret@h:xx/db"}}, "database.url: not a "),
         ({"database": {"url": "nosuch+driver://h/db"}}, "database.url: unknown database driver"),
@@ -148,3 +151,11 @@ def test_good_service_settings_load(tmp_path: Path) -> None:
         speech={"models": {"ko": str(tmp_path)}},
     )
     assert settings.speech.models == {"ko": tmp_path}
+    assert settings.redis.sentinels == [] and settings.redis.master_name == "ivracd"
+
+
+def test_sentinel_addresses_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_ACD_REDIS__SENTINELS", '["sentinel-1:26379", "[::1]:26380"]')
+    settings = load_settings(redis={"master_name": "acd"})
+    assert settings.redis.sentinels == ["sentinel-1:26379", "[::1]:26380"]
+    assert settings.redis.master_name == "acd"

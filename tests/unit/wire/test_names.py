@@ -61,7 +61,13 @@ BENCH_ONLY = {
 # Constants the dialplan never spells: prefixes of the channel ids and linkedids the controller
 # makes up, and the variable the dialer sets on a dunning call for its own AGI route to read.
 PYTHON_ONLY = frozenset(
-    {"CALLBACK_SUFFIX", "SPY_CHANNEL_PREFIX", "DUNNING_PREFIX", "VAR_DUNNING_LANGUAGE"}
+    {
+        "CALLBACK_SUFFIX",
+        "SPY_CHANNEL_PREFIX",
+        "DUNNING_PREFIX",
+        "VAR_DUNNING_LANGUAGE",
+        "VAR_ACD_CALL",
+    }
 )
 # Values the dialplan compares a controller's answer with (``"${IVR_NEXT}" = "person"``).
 VALUES = frozenset({"NEXT_PERSON", "NEXT_HANGUP", "ACD_DELIVER", "ACD_WAIT", "SPY_NEXT_SPY"})

@@ -32,9 +32,15 @@ def agent_calls(rows: Iterable[ChannelRow], agents: Container[str]) -> dict[str,
     return found
 
 
+# A waiting caller is in the waiting context, or in the FastAGI failover helper while an
+# announcement or a callback request runs; only a channel holding its call's token (read after,
+# ``recovered_call``) goes back in line, so an IVR caller in the helper is left alone.
+_WAITING_CONTEXTS = frozenset({names.CTX_ACD_WAIT, names.CTX_AGI_FAILOVER})
+
+
 def waiting_rows(rows: Iterable[ChannelRow]) -> list[ChannelRow]:
     """The callers parked in the waiting context (music on hold, announcements)."""
-    return [row for row in rows if row.context == names.CTX_ACD_WAIT and row.linkedid]
+    return [row for row in rows if row.context in _WAITING_CONTEXTS and row.linkedid]
 
 
 def rebuilt_status(restored: AgentStatus, call_id: str, now: float) -> AgentStatus:

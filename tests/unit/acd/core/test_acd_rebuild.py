@@ -74,6 +74,13 @@ def test_the_callers_in_the_waiting_context_are_the_line() -> None:
     assert [row.linkedid for row in waiting_rows(ROWS)] == ["2.1"]
 
 
+def test_a_caller_hearing_an_announcement_is_in_the_line_too() -> None:
+    """The announcement runs through the FastAGI failover helper: a rebuild at that moment
+    once left the caller out of the line (in music on hold until the next announcement)."""
+    announcing = ChannelRow("PJSIP/carrier-00000009", "7.1", "7.1", "Up", names.CTX_AGI_FAILOVER)
+    assert [row.linkedid for row in waiting_rows((*ROWS, announcing))] == ["2.1", "7.1"]
+
+
 def test_an_agent_talking_is_on_call_not_in_wrap_up() -> None:
     # the CRM's last word was on-call: without Asterisk's channels that meant wrap-up (and,
     # once it ended, ready while still talking)

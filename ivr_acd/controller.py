@@ -103,7 +103,12 @@ class Controller:
         if self.dunning is not None:
             routes[names.AGI_ROUTE_DUNNING] = self.dunning.calls.serve
         self.agi = FastAgiServer(
-            agi.host, agi.port, routes, self.ivr.unknown_route, agi_guard(self.settings)
+            agi.host,
+            agi.port,
+            routes,
+            self.ivr.unknown_route,
+            agi_guard(self.settings),
+            on_cdr_variable=self.recorder.note,
         )
 
     async def agents_changed(self, extension: str) -> None:

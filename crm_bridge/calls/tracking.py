@@ -14,7 +14,7 @@ from pathlib import Path
 
 from redis.exceptions import RedisError
 
-from crm_bridge.calls.assembly import CallTracker, assemble, from_segments
+from crm_bridge.calls.assembly import CallFacts, CallTracker, assemble, from_segments
 from crm_bridge.calls.cdr_writer import CdrWriter
 from crm_bridge.calls.journal import calls_to_finish, read_rows
 from crm_bridge.calls.live import LiveCall, LiveCallStore
@@ -42,6 +42,15 @@ class CallRecorder:
     settle_seconds: float  # a call's CDR waits this long for its late segments
     tracker: CallTracker = field(default_factory=CallTracker)
     finishing: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    noting: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def note(self, uniqueid: str, name: str, value: str) -> None:
+        """A CDR variable a FastAGI route just set (``wire.agi.CdrObserver``): kept in memory
+        and in Redis, so the call's record keeps it even if Asterisk dies with the call."""
+        linkedid = self.tracker.note(uniqueid, name, value, _now())
+        task = asyncio.create_task(self._live_update(self.live.note(linkedid, name, value)))
+        self.noting.add(task)
+        task.add_done_callback(self.noting.discard)
 
     async def apply(self, event: AmiEvent) -> None:
         """One AMI event, in order (``wire.pump`` delivers them)."""
@@ -85,7 +94,8 @@ class CallRecorder:
                 self.finishing[linkedid] = asyncio.create_task(self._finish_later(linkedid))
         with contextlib.suppress(RedisError, OSError, TimeoutError):
             gone = set(await asyncio.wait_for(self.live.linkedids(), 3)) - live
-            await self._live_update(self.live.remove(*gone))
+            # an orphan's facts stay until its record is written (``_finish``)
+            await self._live_update(self.live.remove(*(gone - set(self.finishing))))
         await self.reconcile_journal(live)
 
     async def reconcile_journal(self, live: set[str]) -> int:
@@ -134,19 +144,28 @@ class CallRecorder:
     async def _finish(self, linkedid: str) -> None:
         self.finishing.pop(linkedid, None)
         facts = self.tracker.pop(linkedid)
+        if facts is not None and not facts.segments:
+            await self._live_update(self._recall_notes(facts))
         await self._live_update(self.live.remove(linkedid))
         if facts is None:
             return
         record = assemble(facts, _now())
         log.info(
-            "call=%s cdr caller=%s path=%s agent=%s billsec=%d",
+            "call=%s cdr caller=%s path=%s agent=%s billsec=%d talk=%d%s",
             linkedid,
             record.caller_number,
             record.ivr_path,
             record.agent_extension,
             record.billsec,
+            record.talk_seconds,
+            "" if facts.segments else " (no CDR from Asterisk: from the facts kept)",
         )
         await self.cdr_writer.write(record)
+
+    async def _recall_notes(self, facts: CallFacts) -> None:
+        """Asterisk sent no CDR: add the facts any controller kept in Redis to our own."""
+        kept = await self.live.notes(facts.linkedid)
+        facts.notes = kept | facts.notes
 
     async def finish_all(self) -> None:
         for task in list(self.finishing.values()):

@@ -8,7 +8,9 @@ Definitions (per agent, for calls by ``start_time`` within the day):
 - outbound calls: outbound CDRs with the agent's extension (the callbacks the agent made, path
   ``callback``, and the progressive dunning calls they took, path ``dunning:agent``), answered
   by the customer or not.
-- talk seconds: the billsec of the calls handled (Asterisk's figure for the caller's leg).
+- talk seconds: the agent's own talk time on the calls handled (``calls.talk_seconds``: from
+  the agent's answer to the end of the agent's leg, Asterisk's billsec of the caller's segment
+  that dialled the agent), never the caller's IVR or queue time before it.
 - complaint rate: the calls handled that a complaint was filed on, over the calls handled (4
   decimals; null without calls handled). A complaint is tied to its call by the call's
   linkedid (``complaints.linkedid``): the IVR files it, then the caller reaches an agent with
@@ -136,7 +138,7 @@ async def _call_figures(session: AsyncSession, window: _Window) -> dict[str, Cal
             Call.agent_extension,
             total(inbound),
             total(Call.direction == Direction.OUTBOUND.value),
-            total(inbound, Call.billsec),
+            total(inbound, Call.talk_seconds),
             total(and_(inbound, complained)),
         )
         .where(

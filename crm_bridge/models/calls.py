@@ -70,6 +70,10 @@ class Call(Base):
     escalation_step: Mapped[str | None] = mapped_column(String(40))
     blacklisted: Mapped[bool] = mapped_column(default=False, server_default=false())
     abandoned: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # the agent's own leg (revision 0008): talk time counts from the agent's answer
+    agent_answer_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    agent_end_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    talk_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Callback(Base):

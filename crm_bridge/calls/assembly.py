@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crm_bridge.calls.records import CallRecord
-from crm_bridge.vocab import Direction
+from crm_bridge.vocab import CallKind, Direction
 from wire.events import (
     AmiDisconnected,
     AmiEvent,
@@ -38,7 +38,14 @@ from wire.events import (
     Hangup,
     Newchannel,
 )
-from wire.names import CALLBACK_SUFFIX, DUNNING_PREFIX
+from wire.names import (
+    CALLBACK_SUFFIX,
+    CTX_AGENTS,
+    CTX_SUPERVISORS,
+    DUNNING_PREFIX,
+    SPY_CHANNEL_PREFIX,
+    SPY_PATH,
+)
 
 # Q.850 cause texts as Asterisk prints them, for records rebuilt from the journal.
 CAUSE_TEXT: dict[int, str] = {
@@ -57,6 +64,8 @@ CAUSE_TEXT: dict[int, str] = {
 }
 
 AGENT_CHANNEL = re.compile(r"^PJSIP/([0-9]{3,6})-[0-9a-f]+$")
+SPY_FEATURE = re.compile(r"^\*2[234]")  # a supervisor's listen / whisper / barge code
+STAFF_CONTEXTS = frozenset({CTX_AGENTS, CTX_SUPERVISORS})
 
 
 @dataclass
@@ -65,6 +74,7 @@ class CallFacts:
     first_seen: datetime
     caller_number: str = ""
     exten: str = ""
+    context: str = ""  # where the call's first channel started (Newchannel)
     segments: list[CdrRecord] = field(default_factory=list)
     hangup_cause: int = 0
     hangup_cause_text: str = ""
@@ -104,6 +114,7 @@ class CallTracker:
             self.channels[event.uniqueid] = event.linkedid
             if event.uniqueid == event.linkedid:
                 facts.caller_number, facts.exten = event.caller_number, event.exten
+                facts.context = event.context
         elif isinstance(event, CdrRecord) and event.linkedid:
             self._facts(event.linkedid, now).segments.append(event)
         elif isinstance(event, Hangup) and event.linkedid:
@@ -229,8 +240,28 @@ def assemble(facts: CallFacts, now: datetime) -> CallRecord:
         agent_answer_time=agent.answer,
         agent_end_time=agent.end,
         talk_seconds=agent.talk_seconds,
+        kind=call_kind(facts, leg, segments).value,
         **_routing(leg, agent.extension),
     )
+
+
+def call_kind(facts: CallFacts, leg: list[CdrRecord], segments: list[CdrRecord]) -> CallKind:
+    """A supervisor's spy leg (an originated ``spy-`` leg, a ``*22``/``*23``/``*24`` feature
+    code, or the path ``spy`` the ``supervise`` context sets); a call the engine placed to a
+    customer; a staff phone's own call (it started in the agents' or supervisors' context, or,
+    known only from the journal, on an agent's or supervisor's channel); else a customer's."""
+    if (
+        facts.linkedid.startswith(SPY_CHANNEL_PREFIX)
+        or SPY_FEATURE.match(facts.exten)
+        or any(s.ivr_path == SPY_PATH for s in segments)
+    ):
+        return CallKind.SUPERVISION
+    if facts.linkedid.startswith(DUNNING_PREFIX) or facts.linkedid.endswith(CALLBACK_SUFFIX):
+        return CallKind.CUSTOMER
+    staff_phone = bool(leg) and _extension(leg[0].channel) is not None
+    if facts.context in STAFF_CONTEXTS or (not facts.context and staff_phone):
+        return CallKind.INTERNAL
+    return CallKind.CUSTOMER
 
 
 def from_notes(facts: CallFacts, now: datetime) -> list[CdrRecord]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm_bridge.errors import InvalidRecordError
+from crm_bridge.vocab import CallKind
 
 _TIMESTAMPS = ("start_time", "answer_time", "end_time")
 _OPTIONAL_TIMESTAMPS = ("agent_answer_time", "agent_end_time")
@@ -49,6 +50,7 @@ class CallRecord:
     agent_answer_time: datetime | None = None
     agent_end_time: datetime | None = None
     talk_seconds: int = 0
+    kind: str = "customer"  # crm_bridge.vocab.CallKind
 
     def __post_init__(self) -> None:
         for name in _TIMESTAMPS + _OPTIONAL_TIMESTAMPS:
@@ -86,6 +88,7 @@ class CallRecord:
                 values[name] = _as_optional_int(values.get(name))
             for name in _FLAGS:
                 values[name] = _as_bool(values.get(name, False))
+            values["kind"] = CallKind(values.get("kind", CallKind.CUSTOMER)).value
         except (TypeError, ValueError) as exc:
             raise InvalidRecordError(f"call record {data.get('linkedid')!r}: {exc}") from exc
         return cls(**values)

@@ -1,7 +1,8 @@
 """Agent KPIs per agent and calendar day, from the CDRs (``calls``), the agent state log and
 the complaints. A day is a calendar day in the contact centre's time zone (``ivr.time_zone``).
 
-Definitions (per agent, for calls by ``start_time`` within the day):
+Definitions (per agent, for customer calls by ``start_time`` within the day; a supervisor's
+spy leg or a staff phone's own call is no customer call, ``crm_bridge.vocab.CallKind``):
 
 - calls handled: inbound CDRs with the agent's extension. A CDR names an agent only when the
   agent's leg answered (``crm_bridge.calls.assembly``), so these are the calls the agent took.
@@ -46,7 +47,7 @@ from crm_bridge.kpis.figures import (
     time_figures,
 )
 from crm_bridge.models import Agent, AgentStateLog, Call, Complaint
-from crm_bridge.vocab import Direction, Role
+from crm_bridge.vocab import CallKind, Direction, Role
 
 LOOKBACK: Final = timedelta(days=31)
 LISTED_ROLES: Final = (Role.AGENT.value, Role.SUPERVISOR.value)
@@ -143,6 +144,7 @@ async def _call_figures(session: AsyncSession, window: _Window) -> dict[str, Cal
         )
         .where(
             Call.agent_extension.is_not(None),
+            Call.kind == CallKind.CUSTOMER.value,
             Call.start_time >= window.start,
             Call.start_time < window.end,
             _only(Call.agent_extension, window.extension),

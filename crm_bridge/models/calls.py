@@ -27,6 +27,7 @@ from crm_bridge.sqltypes import UtcDateTime, utc_now
 from crm_bridge.vocab import (
     CallbackKind,
     CallbackStatus,
+    CallKind,
     CaseStatus,
     ComplaintCategory,
     Direction,
@@ -74,6 +75,10 @@ class Call(Base):
     agent_answer_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
     agent_end_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
     talk_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # whose call (revision 0008): a supervisor's spy leg is no customer call
+    kind: Mapped[str] = mapped_column(
+        String(16), default=CallKind.CUSTOMER.value, server_default=CallKind.CUSTOMER.value
+    )
 
 
 class Callback(Base):

@@ -61,6 +61,11 @@ _CALL = {
             "type": "integer",
             "description": "the agent's talk time, from the agent's answer",
         },
+        "kind": {
+            "type": "string",
+            "enum": ["customer", "supervision", "internal"],
+            "description": "a customer's call, a supervisor's spy leg, a staff phone's own call",
+        },
     },
 }
 

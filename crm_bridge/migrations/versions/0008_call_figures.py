@@ -1,7 +1,9 @@
-"""Exact call figures: the agent's own leg on every CDR (answer, end, talk seconds).
+"""Exact call figures: the agent's own leg on every CDR (answer, end, talk seconds), and
+whose call it is (``kind``: customer, supervision, internal).
 
 Rows stored before this revision get the only talk figure they had (the caller leg's billsec,
-for calls an agent answered); their agent times stay NULL.
+for calls an agent answered); their agent times stay NULL. Stored spy legs (path ``spy``, or
+an originated leg's ``spy-`` linkedid) become ``supervision``; the rest ``customer``.
 
 Revision ID: 0008
 Revises: 0007
@@ -28,9 +30,16 @@ def upgrade() -> None:
         "calls", sa.Column("talk_seconds", sa.Integer(), server_default="0", nullable=False)
     )
     op.execute("UPDATE calls SET talk_seconds = billsec WHERE agent_extension IS NOT NULL")
+    op.add_column(
+        "calls",
+        sa.Column("kind", sa.String(length=16), server_default="customer", nullable=False),
+    )
+    op.execute(
+        "UPDATE calls SET kind = 'supervision' WHERE ivr_path = 'spy' OR linkedid LIKE 'spy-%'"
+    )
 
 
 def downgrade() -> None:
     # not batch mode: SQLite 3.35+ drops a column in place
-    for column in ("talk_seconds", "agent_end_time", "agent_answer_time"):
+    for column in ("kind", "talk_seconds", "agent_end_time", "agent_answer_time"):
         op.drop_column("calls", column)

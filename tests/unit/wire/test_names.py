@@ -57,7 +57,13 @@ BENCH_ONLY = {
 # Constants the dialplan never spells: prefixes of the channel ids and linkedids the controller
 # makes up, and the variable the dialer sets on a dunning call for its own AGI route to read.
 PYTHON_ONLY = frozenset(
-    {"CALLBACK_SUFFIX", "SPY_CHANNEL_PREFIX", "DUNNING_PREFIX", "VAR_DUNNING_LANGUAGE"}
+    {
+        "CALLBACK_SUFFIX",
+        "SPY_CHANNEL_PREFIX",
+        "DUNNING_PREFIX",
+        "VAR_DUNNING_LANGUAGE",
+        "SPY_PATH",  # checked on its own below
+    }
 )
 # Values the dialplan compares a controller's answer with (``"${IVR_NEXT}" = "person"``).
 VALUES = frozenset({"NEXT_PERSON", "NEXT_HANGUP", "ACD_DELIVER", "ACD_WAIT", "SPY_NEXT_SPY"})
@@ -182,6 +188,11 @@ def test_every_constant_is_used_by_a_dialplan_or_the_config() -> None:
         if not found:
             unused.setdefault(kind or "unclassified", []).append(f"{constant}={value!r}")
     assert not unused, f"wire/names.py constants no dialplan or config uses: {_report(unused)}"
+
+
+def test_the_spy_leg_sets_the_path_call_records_know_it_by() -> None:
+    supervise = DIALPLAN.split(f"\n[{names.CTX_SUPERVISE}]\n", 1)[1].split("\n[", 1)[0]
+    assert f"Set({names.CDR_PATH}={names.SPY_PATH})" in supervise
 
 
 def test_the_python_only_and_value_lists_name_real_constants() -> None:

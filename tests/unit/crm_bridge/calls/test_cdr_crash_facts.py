@@ -2,11 +2,12 @@
 (issue 12: an Asterisk crash left a stub ``path= agent=None billsec=0``; talk time was the
 caller leg's billsec, IVR and queue time included)."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm_bridge.calls.assembly import CallTracker, assemble
+from crm_bridge.calls.assembly import CallTracker, assemble, from_segments
 from wire.events import AmiDisconnected, CdrRecord, DialEnd, Hangup, Newchannel
 
 pytestmark = pytest.mark.unit
@@ -121,3 +122,36 @@ def test_talk_time_is_the_agent_segment_not_the_callers_ivr_and_queue_time() -> 
     record = assemble(facts, T0 + 40 * S)
     assert (record.billsec, record.talk_seconds, record.agent_extension) == (35, 17, "8001")
     assert (record.agent_answer_time, record.agent_end_time) == (T0 + 21 * S, T0 + 38 * S)
+
+
+@pytest.mark.parametrize(
+    ("linkedid", "context", "exten", "path", "kind"),
+    [
+        ("100.1", "from-carrier", "4008001000", "language:1", "customer"),
+        ("spy-4-1a2b", "", "s", "spy", "supervision"),  # originated by the REST API
+        ("spy-5-1a2b", "", "s", "", "supervision"),  # not answered: no path yet
+        ("100.1", "supervisors", "*238001", "", "supervision"),  # a feature code, refused
+        ("100.1", "supervisors", "8001", "", "internal"),  # a supervisor rings an agent
+        ("100.1", "agents", "*50", "", "internal"),  # an agent logs in
+        ("dun-1f2e", "", "s", "dunning", "customer"),
+        ("100.1-cb", "agents", "s", "callback", "customer"),
+    ],
+)
+def test_whose_call_a_record_is(
+    linkedid: str, context: str, exten: str, path: str, kind: str
+) -> None:
+    tracker = CallTracker()
+    tracker.apply(Newchannel("PJSIP/9001-0000000c", linkedid, linkedid, "", exten, context), T0)
+    if path:
+        tracker.note(linkedid, "ivr_path", path, T0)
+    facts = tracker.pop(linkedid)
+    assert facts is not None
+    assert assemble(facts, T0 + 9 * S).kind == kind
+
+
+def test_a_spy_leg_known_only_from_the_journal_is_supervision() -> None:
+    spy = replace(segment("100.1", 0, 1, 30), channel="PJSIP/9001-0000000c", ivr_path="spy")
+    assert assemble(from_segments("100.1", [spy]), T0).kind == "supervision"
+    staff = replace(spy, ivr_path="")
+    assert assemble(from_segments("100.1", [staff]), T0).kind == "internal"
+    assert assemble(from_segments("100.1", [segment("100.1", 0, 1, 30)]), T0).kind == "customer"

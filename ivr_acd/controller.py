@@ -26,6 +26,7 @@ from acd.supervision.service import Supervision
 from crm_bridge.audit.repository import AuditRepository
 from crm_bridge.callback_repository import CallbackRepository
 from crm_bridge.calls.cdr_writer import CdrWriter
+from crm_bridge.calls.journal_cursors import JournalCursors
 from crm_bridge.calls.live import LiveCallStore
 from crm_bridge.calls.spool import CdrSpool
 from crm_bridge.calls.tracking import CallRecorder
@@ -185,7 +186,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             live=live,
             cdr_writer=cdr_writer,
             spool=spool,
-            recorder=_recorder(settings, ami, calls, live, cdr_writer),
+            recorder=_recorder(settings, ami, calls, live, cdr_writer, database),
             ivr=IvrCalls(
                 tree=tree,
                 prompts=prompts,
@@ -246,6 +247,7 @@ def _recorder(
     calls: CallRepository,
     live: LiveCallStore,
     cdr_writer: CdrWriter,
+    database: Database,
 ) -> CallRecorder:
     """Call records from AMI events, reconciled with the CDR journal Asterisk writes."""
     return CallRecorder(
@@ -254,7 +256,7 @@ def _recorder(
         live,
         cdr_writer,
         journal=settings.paths.cdr_journal,
-        cursor_file=settings.paths.journal_cursor,
+        cursors=JournalCursors(database.sessions),
         settle_seconds=settings.controller.cdr_settle,
     )
 

@@ -11,12 +11,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from redis.exceptions import RedisError
 
 from crm_bridge.calls.assembly import CallFacts, CallTracker, assemble, from_segments
 from crm_bridge.calls.cdr_writer import CdrWriter
-from crm_bridge.calls.journal import calls_to_finish, read_rows
+from crm_bridge.calls.journal import calls_to_finish, journal_end, read_rows
 from crm_bridge.calls.live import LiveCall, LiveCallStore
 from crm_bridge.repositories import CallRepository
 from wire import names
@@ -31,6 +32,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class CursorStore(Protocol):
+    """``crm_bridge.calls.journal_cursors.JournalCursors``."""
+
+    async def get(self, journal: str) -> int | None: ...
+
+    async def set(self, journal: str, offset: int) -> None: ...
+
+
 @dataclass
 class CallRecorder:
     ami: AmiClient
@@ -38,7 +47,7 @@ class CallRecorder:
     live: LiveCallStore
     cdr_writer: CdrWriter
     journal: Path  # the CDR journal Asterisk writes, as this host sees it
-    cursor_file: Path  # how far the journal has been reconciled
+    cursors: CursorStore  # how far the CRM has reconciled it (kept in the CRM)
     settle_seconds: float  # a call's CDR waits this long for its late segments
     tracker: CallTracker = field(default_factory=CallTracker)
     finishing: dict[str, asyncio.Task[None]] = field(default_factory=dict)
@@ -100,12 +109,15 @@ class CallRecorder:
 
     async def reconcile_journal(self, live: set[str]) -> int:
         """Record the calls Asterisk journaled that the CRM does not have yet (they ended while
-        this controller was down or disconnected). Returns how many were recorded."""
-        cursor_file = self.cursor_file
-        try:
-            cursor = int(cursor_file.read_text())
-        except (OSError, ValueError):
-            cursor = 0
+        this controller was down or disconnected). Returns how many were recorded. A CRM that
+        never read this journal starts at its end: it imports nothing it did not see."""
+        key = str(self.journal)
+        cursor = await self.cursors.get(key)
+        if cursor is None:
+            start = await asyncio.to_thread(journal_end, self.journal)
+            log.info("CDR journal %s: new to this CRM, read from byte %d on", key, start)
+            await self.cursors.set(key, start)
+            return 0
         rows, end = await asyncio.to_thread(read_rows, self.journal, cursor)
         busy = live | set(self.tracker.calls) | set(self.finishing)
         finished, new_cursor = calls_to_finish(rows, busy, end)
@@ -121,8 +133,8 @@ class CallRecorder:
                 )
                 await self.cdr_writer.write(record)
                 recorded += 1
-        cursor_file.parent.mkdir(parents=True, exist_ok=True)
-        cursor_file.write_text(str(new_cursor))
+        if new_cursor != cursor:
+            await self.cursors.set(key, new_cursor)
         return recorded
 
     async def reconcile_periodically(self, interval: float) -> None:

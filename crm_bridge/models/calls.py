@@ -81,6 +81,18 @@ class Call(Base):
     )
 
 
+class JournalCursor(Base):
+    """How far this CRM has read a CDR journal Asterisk writes (byte offset after the last
+    row reconciled), by the journal's path as the controllers see it. Kept with the CRM it
+    feeds: a new CRM starts at the journal's end and imports nothing it did not see."""
+
+    __tablename__ = "journal_cursors"
+
+    journal: Mapped[str] = mapped_column(String(255), primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
 class Callback(Base):
     """A call the centre owes a caller; ``enqueued_at`` keeps the caller's place in line.
 

@@ -1,5 +1,6 @@
-"""Exact call figures: the agent's own leg on every CDR (answer, end, talk seconds), and
-whose call it is (``kind``: customer, supervision, internal).
+"""Exact call figures: the agent's own leg on every CDR (answer, end, talk seconds), whose
+call it is (``kind``: customer, supervision, internal), and the CDR journal's cursor kept in
+the CRM (``journal_cursors``; it was a file in the controller's state folder).
 
 Rows stored before this revision get the only talk figure they had (the caller leg's billsec,
 for calls an agent answered); their agent times stay NULL. Stored spy legs (path ``spy``, or
@@ -37,9 +38,17 @@ def upgrade() -> None:
     op.execute(
         "UPDATE calls SET kind = 'supervision' WHERE ivr_path = 'spy' OR linkedid LIKE 'spy-%'"
     )
+    op.create_table(
+        "journal_cursors",
+        sa.Column("journal", sa.String(length=255), nullable=False),
+        sa.Column("offset", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", UTC_TIMESTAMP, nullable=False),
+        sa.PrimaryKeyConstraint("journal", name="pk_journal_cursors"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("journal_cursors")
     # not batch mode: SQLite 3.35+ drops a column in place
     for column in ("kind", "talk_seconds", "agent_end_time", "agent_answer_time"):
         op.drop_column("calls", column)

@@ -37,6 +37,19 @@ class Cdrs:
         self.written.append(record)
 
 
+class Cursors:
+    """The CRM's journal cursors, in memory."""
+
+    def __init__(self) -> None:
+        self.offsets: dict[str, int] = {}
+
+    async def get(self, journal: str) -> int | None:
+        return self.offsets.get(journal)
+
+    async def set(self, journal: str, offset: int) -> None:
+        self.offsets[journal] = offset
+
+
 @pytest.fixture
 async def live() -> AsyncIterator[LiveCallStore]:
     client = aioredis.from_url("redis://127.0.0.1:6379/0")
@@ -60,7 +73,7 @@ async def test_a_resync_finishes_the_calls_asterisk_no_longer_has(
         live,
         cdrs,  # type: ignore[arg-type]
         journal=tmp_path / "Master.csv",
-        cursor_file=tmp_path / "journal.cursor",
+        cursors=Cursors(),
         settle_seconds=0,
     )
     for n in (1, 2):
@@ -96,7 +109,7 @@ async def test_a_call_asterisk_lost_is_recorded_with_the_facts_another_controlle
             live,
             cdrs,  # type: ignore[arg-type]
             journal=tmp_path / "Master.csv",
-            cursor_file=tmp_path / f"{name}.cursor",
+            cursors=Cursors(),
             settle_seconds=0,
         )
         for name, cdrs in (("a", Cdrs()), ("b", Cdrs()))

@@ -67,8 +67,9 @@ class FakeCdrs:
 
 
 def _cdr(linkedid: str, disposition: str) -> CallRecord:
+    cause = {"BUSY": 17, "ANSWERED": 16}.get(disposition, 19)  # as Asterisk pairs them
     return CallRecord(
-        linkedid, "inbound", "4008001000", "", START, None, START, 10, 0, disposition, 19,
+        linkedid, "inbound", "4008001000", "", START, None, START, 10, 0, disposition, cause,
         "", None, "", None,
     )  # fmt: skip
 

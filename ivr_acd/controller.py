@@ -133,7 +133,7 @@ class Controller:
             report["redis"] = {"ok": False, "error": type(exc).__name__}
         report["acd"] = {"ok": self.acd.loaded.is_set()}  # its agents and line loaded
         report["ivr_sessions"] = {"ok": True, "live": self.agi.live_sessions}
-        report["spooled_cdrs"] = {"ok": True, "count": len(self.spool.pending())}
+        report["spooled_cdrs"] = await asyncio.to_thread(self.spool.health)
         return report
 
     def spawn(self, coro: Any, name: str) -> None:

@@ -19,6 +19,7 @@ from crm_bridge.calls.assembly import CallFacts, CallTracker, assemble, from_seg
 from crm_bridge.calls.cdr_writer import CdrWriter
 from crm_bridge.calls.journal import calls_to_finish, journal_end, read_rows
 from crm_bridge.calls.live import LiveCall, LiveCallStore
+from crm_bridge.outage import OutageLog
 from crm_bridge.repositories import CallRepository
 from wire import names
 from wire.ami import AmiClient
@@ -138,14 +139,17 @@ class CallRecorder:
         return recorded
 
     async def reconcile_periodically(self, interval: float) -> None:
+        outage = OutageLog(log, "CDR journal reconciliation")
         while True:
             await asyncio.sleep(interval)
             if not self.ami.connected:
                 continue
             try:
                 await self.reconcile_journal(linkedids(await self.ami.channels()))
-            except Exception:
-                log.exception("journal reconciliation failed; retrying in %.0f s", interval)
+            except Exception as exc:  # noqa: BLE001 - logged once per state change, retried
+                outage.failed(exc)
+            else:
+                outage.succeeded()
 
     async def _finish_later(self, linkedid: str) -> None:
         try:

@@ -10,8 +10,9 @@ path, language, DID, queue, wait, VIP, step) and the agent's leg from the dial e
 answered, when, when that leg ended; the AMI connection's loss stands in for an end Asterisk
 never reported). A call without any CDR segment is assembled from those facts.
 
-The agent's own leg: the caller's CDR segment that dialled the agent (its answer is the
-agent's answer, its billsec the agent's talk time), or, without segments, the dial events.
+The agent's own leg comes from the dial events (the agent's answer, the agent channel's
+hang-up): a CDR segment's answer is the caller's, so the segment that dialled the agent
+counts the caller's IVR and queue time too.
 
 Calls the engine places are outbound, to the customer's number: an ACD callback (linkedid
 ``<waiting call>-cb``, path ``callback``) and a dunning call (linkedid ``dun-...``, paths
@@ -303,25 +304,21 @@ def from_notes(facts: CallFacts, now: datetime) -> list[CdrRecord]:
 
 
 def agent_leg(facts: CallFacts, segments: list[CdrRecord], now: datetime) -> AgentLeg:
-    """Who answered and the agent's own leg: from the CDR segments that dialled the agent
-    (answer = the agent's answer, talk = their billsec), else from the dial events (talk from
-    the agent's answer to that leg's end, or to the lost connection, or ``now``)."""
+    """Who answered and the agent's own leg. Its times come from the dial events: the answer
+    is the agent's (DialEnd ANSWER), the end the agent channel's hang-up, else the end of the
+    segment that dialled the agent, the lost connection, or ``now``. (A CDR segment's answer
+    is the caller's: Asterisk keeps party A's answer on the segment of a dial.) Known only
+    from the journal, the call's agent segment gives its billsec as talk time, an upper
+    bound, and no agent times."""
     extension = _agent(segments)
-    if facts.segments and extension is not None:
-        own = [s for s in segments if _extension(s.destination_channel) == extension]
-        answers = [s.answer for s in own if s.answer]
-        ends = [s.end for s in own if s.end]
-        return AgentLeg(
-            extension,
-            min(answers) if answers else None,
-            max(ends) if ends else None,
-            sum(s.billsec for s in own),
-        )
+    own = [s for s in segments if extension and _extension(s.destination_channel) == extension]
     if facts.agent_answer is None:
-        return AgentLeg(extension, None, None, 0)
-    end = max(facts.agent_end or facts.lost_at or now, facts.agent_answer)
+        return AgentLeg(extension, None, None, sum(s.billsec for s in own) if own else 0)
+    ends = [s.end for s in own if s.end]
+    leg_end = facts.agent_end or (max(ends) if ends else None) or facts.lost_at or now
+    end = max(leg_end, facts.agent_answer)
     return AgentLeg(
-        _extension(facts.agent_channel),
+        _extension(facts.agent_channel) or extension,
         facts.agent_answer,
         end,
         _seconds(facts.agent_answer, end),

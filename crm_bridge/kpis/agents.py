@@ -10,8 +10,8 @@ spy leg or a staff phone's own call is no customer call, ``crm_bridge.vocab.Call
   ``callback``, and the progressive dunning calls they took, path ``dunning:agent``), answered
   by the customer or not.
 - talk seconds: the agent's own talk time on the calls handled (``calls.talk_seconds``: from
-  the agent's answer to the end of the agent's leg, Asterisk's billsec of the caller's segment
-  that dialled the agent), never the caller's IVR or queue time before it.
+  the agent's answer to the end of the agent's leg, as the dial events and the agent channel's
+  hang-up tell it), never the caller's IVR, queue or ringing time before it.
 - complaint rate: the calls handled that a complaint was filed on, over the calls handled (4
   decimals; null without calls handled). A complaint is tied to its call by the call's
   linkedid (``complaints.linkedid``): the IVR files it, then the caller reaches an agent with

@@ -111,17 +111,28 @@ def segment(uniqueid: str, start: int, answer: int, end: int, dest: str = "") ->
     )
 
 
-def test_talk_time_is_the_agent_segment_not_the_callers_ivr_and_queue_time() -> None:
+def test_talk_time_counts_from_the_agents_answer_not_the_dial_segments() -> None:
+    """As seen in the sandbox: the segment of the caller's dial to the agent carries the
+    caller's answer (its billsec counted IVR, queue and ringing: 10 s for 4 s of talk)."""
     tracker = CallTracker()
     arrived(tracker)
-    tracker.apply(segment("100.1", 0, 1, 19), T0 + 19 * S)  # IVR and queue: 18 s billed
-    tracker.apply(segment("100.1", 19, 21, 38, dest=AGENT), T0 + 38 * S)  # the agent: 17 s
+    tracker.apply(segment("100.1", 0, 1, 12), T0 + 12 * S)  # the IVR
     tracker.apply(DialEnd(CALLER, "100.1", AGENT, "ANSWER"), T0 + 21 * S)
+    tracker.apply(Hangup(AGENT, "100.2", "100.1", 16, "Normal Clearing"), T0 + 38 * S)
+    tracker.apply(segment("100.1", 12, 1, 38, dest=AGENT), T0 + 38 * S)  # answer: the caller's
     facts = tracker.pop("100.1")
     assert facts is not None
     record = assemble(facts, T0 + 40 * S)
-    assert (record.billsec, record.talk_seconds, record.agent_extension) == (35, 17, "8001")
+    assert (record.talk_seconds, record.agent_extension) == (17, "8001")
     assert (record.agent_answer_time, record.agent_end_time) == (T0 + 21 * S, T0 + 38 * S)
+    assert record.billsec == 11 + 37
+
+
+def test_known_only_from_the_journal_the_agent_segments_billsec_bounds_talk() -> None:
+    journal = [segment("100.1", 0, 1, 38, dest=AGENT)]
+    record = assemble(from_segments("100.1", journal), T0)
+    assert (record.agent_extension, record.talk_seconds) == ("8001", 37)
+    assert record.agent_answer_time is None
 
 
 @pytest.mark.parametrize(

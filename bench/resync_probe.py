@@ -118,6 +118,17 @@ class Marks:
             self.all_done.set()
 
 
+class FromStart:
+    """A journal cursor at the start: the resync reads the whole journal, as the old tree did
+    without a cursor file."""
+
+    async def get(self, journal: str) -> int:
+        return 0
+
+    async def set(self, journal: str, offset: int) -> None:
+        return None
+
+
 class Empty:
     """Every store the subscribers touch while resynchronising, in memory and empty: the
     CRM's calls and spy sessions, Redis's live calls, the CDR writer, the ACD, the people."""
@@ -203,7 +214,7 @@ class Rig:
             empty,
             empty,
             journal=paths.cdr_journal,
-            cursor_file=paths.journal_cursor,
+            cursors=FromStart(),
             settle_seconds=self.settings.controller.cdr_settle,
         )
 

@@ -61,6 +61,17 @@ class Direction(StrEnum):
     OUTBOUND = "outbound"
 
 
+class CallKind(StrEnum):
+    """Whose call a CDR is: a customer's (inbound from the carrier, or a callback or dunning
+    call the engine placed to one), a supervisor's spy leg, or a staff phone's own call (an
+    agent's feature code, one agent ringing another). Only customer calls count in the
+    figures of customer traffic (KPIs, the hourly chart)."""
+
+    CUSTOMER = "customer"
+    SUPERVISION = "supervision"
+    INTERNAL = "internal"
+
+
 class LookupOutcome(StrEnum):
     """What one badge look-up from the IVR found; ``locked`` = refused, too many failures;
     ``holder_unconfirmed`` = a wrong proof of who holds a customer's policies (birth date or

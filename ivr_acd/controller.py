@@ -27,6 +27,7 @@ from acd.supervision.service import Supervision
 from crm_bridge.audit.repository import AuditRepository
 from crm_bridge.callback_repository import CallbackRepository
 from crm_bridge.calls.cdr_writer import CdrWriter
+from crm_bridge.calls.journal_cursors import JournalCursors
 from crm_bridge.calls.live import LiveCallStore
 from crm_bridge.calls.spool import CdrSpool
 from crm_bridge.calls.tracking import CallRecorder
@@ -105,7 +106,12 @@ class Controller:
         if self.dunning is not None:
             routes[names.AGI_ROUTE_DUNNING] = self.dunning.calls.serve
         self.agi = FastAgiServer(
-            agi.host, agi.port, routes, self.ivr.unknown_route, agi_guard(self.settings)
+            agi.host,
+            agi.port,
+            routes,
+            self.ivr.unknown_route,
+            agi_guard(self.settings),
+            on_cdr_variable=self.recorder.note,
         )
 
     async def agents_changed(self, extension: str) -> None:
@@ -129,7 +135,7 @@ class Controller:
             report["redis"] = {"ok": False, "error": type(exc).__name__}
         report["acd"] = await self.acd.health()  # loaded, not rebuilding, Redis agrees
         report["ivr_sessions"] = {"ok": True, "live": self.agi.live_sessions}
-        report["spooled_cdrs"] = {"ok": True, "count": len(self.spool.pending())}
+        report["spooled_cdrs"] = await asyncio.to_thread(self.spool.health)
         return report
 
     def spawn(self, coro: Any, name: str) -> None:
@@ -181,7 +187,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
             live=live,
             cdr_writer=cdr_writer,
             spool=spool,
-            recorder=_recorder(settings, ami, calls, live, cdr_writer),
+            recorder=_recorder(settings, ami, calls, live, cdr_writer, database),
             ivr=IvrCalls(
                 tree=tree,
                 prompts=prompts,
@@ -242,6 +248,7 @@ def _recorder(
     calls: CallRepository,
     live: LiveCallStore,
     cdr_writer: CdrWriter,
+    database: Database,
 ) -> CallRecorder:
     """Call records from AMI events, reconciled with the CDR journal Asterisk writes."""
     return CallRecorder(
@@ -250,7 +257,7 @@ def _recorder(
         live,
         cdr_writer,
         journal=settings.paths.cdr_journal,
-        cursor_file=settings.paths.journal_cursor,
+        cursors=JournalCursors(database.sessions),
         settle_seconds=settings.controller.cdr_settle,
     )
 

@@ -78,7 +78,6 @@ class Paths:
     recordings: str  # where Asterisk writes complaint recordings (as Asterisk sees it)
     state_dir: Path
     spool: Path  # CDRs the CRM could not take yet
-    journal_cursor: Path  # how far the CDR journal has been reconciled
     secrets: Path  # generated secrets (ivr_acd.secrets)
     crm_db: Path  # the SQLite CRM when no database URL is set
 
@@ -105,7 +104,6 @@ def resolve_paths(
         recordings=overrides.recordings_dir or folders.recordings,
         state_dir=state_dir,
         spool=state_dir / "spool",
-        journal_cursor=state_dir / "journal.cursor",
         secrets=state_dir / "secrets.json",
         crm_db=state_dir / "crm.db",
     )

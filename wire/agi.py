@@ -32,6 +32,10 @@ HEADER_LIMIT = 16 * 1024
 HEADER_TIMEOUT = 5.0
 DEFAULT_TIMEOUTS = CommandTimeouts()
 
+# (the channel's uniqueid, the CDR variable's name, its value): told of every CDR variable a
+# route sets, so call tracking keeps the routing facts outside Asterisk too.
+CdrObserver = Callable[[str, str, str], None]
+
 
 class AgiHangup(Exception):
     """The caller hung up (or Asterisk closed the session)."""
@@ -62,11 +66,13 @@ class AgiChannel:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         timeouts: CommandTimeouts = DEFAULT_TIMEOUTS,
+        on_cdr_variable: CdrObserver | None = None,
     ) -> None:
         self.headers = dict(headers)
         self._reader = reader
         self._writer = writer
         self._timeouts = timeouts
+        self._on_cdr_variable = on_cdr_variable
         self.hung_up = False
 
     @property
@@ -143,6 +149,7 @@ class AgiChannel:
     async def set_variable(self, name: str, value: str) -> None:
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         await self.run(f'SET VARIABLE {name} "{escaped}"')
+        self._observe({name: value})
 
     async def set_variables(self, variables: Mapping[str, str]) -> None:
         """Several variables in one round trip (MSet) when no value needs quoting."""
@@ -151,9 +158,19 @@ class AgiChannel:
         )
         if all(_plain(v) for v in variables.values()):
             await self.exec("MSet", ",".join(f"{k}={v}" for k, v in variables.items()))
+            self._observe(variables)
             return
         for name, value in variables.items():
             await self.set_variable(name, value)
+
+    def _observe(self, variables: Mapping[str, str]) -> None:
+        """Hand each CDR variable just set (``CDR(ivr_path)`` -> ``ivr_path``) to the observer,
+        so the facts outlive the channel (an Asterisk crash takes its CDR with it)."""
+        if self._on_cdr_variable is None:
+            return
+        for name, value in variables.items():
+            if name.startswith("CDR(") and name.endswith(")"):
+                self._on_cdr_variable(self.uniqueid, name[4:-1], value)
 
     async def get_variable(self, name: str) -> str | None:
         res = await self.run(f"GET VARIABLE {name}")
@@ -252,8 +269,10 @@ class FastAgiServer:
         routes: Mapping[str, Handler],
         fallback: Handler,
         guard: AgiGuard,
+        on_cdr_variable: CdrObserver | None = None,
     ) -> None:
         self._host, self._port = host, port
+        self._on_cdr_variable = on_cdr_variable
         self._routes = dict(routes)
         self._fallback = fallback
         self._guard = guard
@@ -343,7 +362,7 @@ class FastAgiServer:
             )
             return
         headers = self._guard.without_secret(headers, route)
-        channel = AgiChannel(headers, reader, writer, self._guard.timeouts)
+        channel = AgiChannel(headers, reader, writer, self._guard.timeouts, self._on_cdr_variable)
         handler = self._routes.get(channel.route)
         if handler is None:
             log.error(

@@ -36,6 +36,7 @@ CTX_SUPERVISE: Final = "supervise"
 CTX_SUPERVISOR_FEATURES: Final = "supervisor-features"  # *22 / *23 / *24 + agent extension
 EXTEN_SPY: Final = "spy"  # in CTX_SUPERVISE: ChanSpy(${SPY_TARGET},${SPY_OPTIONS})
 SPY_CHANNEL_PREFIX: Final = "spy-"  # uniqueid of an originated supervisor leg: spy-<id>-<nonce>
+SPY_PATH: Final = "spy"  # CDR(ivr_path) of a supervisor leg in CTX_SUPERVISE
 USEREVENT_SPY_ANSWERED: Final = "SpyAnswered"  # the supervisor answered (SpyId)
 USEREVENT_SPY_ENDED: Final = "SpyEnded"  # ChanSpy returned: the spied call ended (SpyId, Reason)
 USEREVENT_HEADER_SPY_ID: Final = "SpyId"  # of SpyAnswered / SpyEnded: the spy session

@@ -42,6 +42,7 @@ from acd.dunning.facts import CampaignFacts
 from acd.dunning.lease import CampaignLease
 from acd.dunning.prompts import Language, SteadyPrompts
 from acd.dunning.repository import CampaignRepository, NewAttempt, StoredCampaign
+from crm_bridge.outage import OutageLog
 from crm_bridge.vocab import CampaignMode, Disposition
 from ivr.prompts import PromptError
 from wire import names
@@ -112,25 +113,34 @@ class Dialer:
         self.prompts = prompts
         self.clock = clock
         self.runs: dict[str, CampaignRun] = {}
+        self._outages: dict[str, OutageLog] = {}  # per campaign: failures logged once
 
     async def run_forever(self) -> None:
         ready = await self.prompts.warm()
         log.info("dunning dialer: %d fixed prompt(s) ready", ready)
+        outage = OutageLog(log, "dialer step")
         while True:
             try:
                 await self.step()
-            except Exception:
-                log.exception("dialer step failed")
+            except Exception as exc:  # noqa: BLE001 - logged once per state change, retried
+                outage.failed(exc)
+            else:
+                outage.succeeded()
             await asyncio.sleep(self.config.tick_interval)
 
     async def step(self) -> None:
         self._watch_stale()
         running = await self.campaigns.list(state="running")
         for stored in running:
+            outage = self._outages.setdefault(
+                stored.id, OutageLog(log, f"campaign={stored.id} dialer step")
+            )
             try:
                 await self._campaign_step(stored)
-            except Exception:
-                log.exception("campaign=%s dialer step failed", stored.id)
+            except Exception as exc:  # noqa: BLE001 - logged once per state change, retried
+                outage.failed(exc)
+            else:
+                outage.succeeded()
         for campaign_id in set(self.runs) - {s.id for s in running}:
             if not self.tracker.in_flight(campaign_id):
                 self.runs.pop(campaign_id, None)

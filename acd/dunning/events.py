@@ -230,6 +230,7 @@ class AttemptTracker:
             promised=promised is not None,
             connected_agent=stored.agent_extension if stored else None,
             ivr_path=cdr.ivr_path,
+            hangup_cause=cdr.hangup_cause,
         )
 
     async def _after_grace(self, tracked: Tracked, fallback: am.Finish) -> None:

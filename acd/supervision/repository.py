@@ -102,6 +102,8 @@ class StoredSpySession:
             "answered_at": _iso_or_none(self.answered_at),
             "ended_at": _iso_or_none(self.ended_at),
             "end_reason": self.end_reason,
+            # the supervisor leg's own record (kind "supervision", never a customer call)
+            "leg_call_id": self.supervisor_channel,
             "changes": [change.to_dict() for change in self.changes],
         }
 

@@ -1,6 +1,7 @@
-"""A day's call volume per hour from the CDRs, for the wallboard's chart. The day and its hours
-are the contact centre's local ones (``ivr.time_zone``), so a day in Shanghai is not cut at UTC
-midnight. Counting is pure (:func:`hourly`); the repository only reads the day's rows."""
+"""A day's customer call volume per hour from the CDRs, for the wallboard's chart (a spy leg or
+a staff phone's own call is not counted). The day and its hours are the contact centre's local
+ones (``ivr.time_zone``), so a day in Shanghai is not cut at UTC midnight. Counting is pure
+(:func:`hourly`); the repository only reads the day's rows."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_bridge.models import Call
-from crm_bridge.vocab import Direction
+from crm_bridge.vocab import CallKind, Direction
 
 HOURS = 24
 
@@ -79,7 +80,9 @@ class CallVolume:
     async def hourly(self, day: date) -> dict[str, Any]:
         start, end = day_bounds(day, self.zone)
         query = select(Call.start_time, Call.direction, Call.answer_time, Call.abandoned).where(
-            Call.start_time >= start, Call.start_time < end
+            Call.start_time >= start,
+            Call.start_time < end,
+            Call.kind == CallKind.CUSTOMER.value,  # a spy leg is no customer call
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from crm_bridge.calls.records import CallRecord
 from crm_bridge.calls.spool import CdrSpool
 from crm_bridge.errors import CrmError, CrmRejectedError, CrmUnavailableError, InvalidRecordError
+from crm_bridge.outage import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ class CdrWriter:
         self._repo = repo
         self._spool = spool
         self._tasks: set[asyncio.Task[None]] = set()
+        self._unavailable = OutageLog(log, "CDR spool replay (database unavailable)")
 
     async def write(self, record: CallRecord) -> None:
         """Store ``record`` in the database or, failing that, in the spool.
@@ -60,11 +62,14 @@ class CdrWriter:
 
     async def run_replay(self, interval: float) -> None:
         """Replay the spool every ``interval`` seconds until cancelled; errors are logged."""
+        outage = OutageLog(log, "CDR spool replay")
         while True:
             try:
                 await self.replay_once()
-            except Exception:
-                log.exception("CDR spool replay failed; retrying in %.1f s", interval)
+            except Exception as exc:  # noqa: BLE001 - logged once per state change, retried
+                outage.failed(exc)
+            else:
+                outage.succeeded()
             await asyncio.sleep(interval)
 
     async def _write(self, record: CallRecord) -> None:
@@ -81,12 +86,13 @@ class CdrWriter:
             record = await asyncio.to_thread(self._spool.load, path)
             await self._save(record)
         except CrmUnavailableError as exc:
-            log.warning("spool replay paused, database unavailable: %s", exc)
+            self._unavailable.failed(exc)
             return None
         except (CrmRejectedError, InvalidRecordError) as exc:
             target = await asyncio.to_thread(self._spool.reject, path)
             log.error("spooled CDR %s rejected (%s: %s); moved to %s", path, exc.code, exc, target)
             return 0
+        self._unavailable.succeeded()
         await asyncio.to_thread(self._spool.remove, path)
         log.info("call=%s spooled CDR stored", record.linkedid)
         return 1

@@ -85,6 +85,25 @@ class _Lines:
         return raw.decode(errors="replace")
 
 
+def journal_end(path: Path) -> int:
+    """Where a reader that has seen everything so far starts: the offset after the journal's
+    last complete line (0 without a journal)."""
+    if not path.is_file():
+        return 0
+    with path.open("rb") as handle:
+        size = handle.seek(0, 2)
+        position = size
+        while position > 0:
+            step = min(4096, position)
+            handle.seek(position - step)
+            chunk = handle.read(step)
+            newline = chunk.rfind(b"\n")
+            if newline >= 0:
+                return position - step + newline + 1
+            position -= step
+        return 0
+
+
 def read_rows(path: Path, offset: int) -> tuple[list[JournalRow], int]:
     """Rows from ``offset`` on (from 0 if the file was truncated); returns them and the offset
     after the last complete row. The file is read as CSV, so a quoted field holding a line

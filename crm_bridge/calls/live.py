@@ -11,6 +11,7 @@ from redis.typing import EncodableT, FieldT
 from wire import redis_keys
 
 CALL_TTL_SECONDS = 6 * 3600  # a call's hash outlives any real call, never a lost controller
+NOTE_PREFIX = "cdr:"  # a CDR variable the engine set on the call, kept in the call's hash
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,21 @@ class LiveCallStore:
                 redis_keys.live_calls(self._prefix), {call.linkedid: call.started.timestamp()}
             )
             await pipe.execute()
+
+    async def note(self, linkedid: str, name: str, value: str) -> None:
+        """Keep a CDR variable the engine set (``ivr_path``...), for whichever controller
+        writes the call's record once Asterisk lost it."""
+        key = redis_keys.live_call(linkedid, self._prefix)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, NOTE_PREFIX + name, value)
+            pipe.expire(key, CALL_TTL_SECONDS)
+            await pipe.execute()
+
+    async def notes(self, linkedid: str) -> dict[str, str]:
+        """The CDR variables kept for a call, by name."""
+        data = await self._redis.hgetall(redis_keys.live_call(linkedid, self._prefix))
+        fields = {_text(k): _text(v) for k, v in data.items()}
+        return {k[len(NOTE_PREFIX) :]: v for k, v in fields.items() if k.startswith(NOTE_PREFIX)}
 
     async def remove(self, *linkedids: str) -> None:
         if not linkedids:

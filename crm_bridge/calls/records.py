@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm_bridge.errors import InvalidRecordError
+from crm_bridge.vocab import CallKind
 
 _TIMESTAMPS = ("start_time", "answer_time", "end_time")
+_OPTIONAL_TIMESTAMPS = ("agent_answer_time", "agent_end_time")
 _INTS = ("duration", "billsec", "hangup_cause")
 _OPTIONAL_INTS = ("wait_seconds",)
+_DEFAULT_INTS = ("talk_seconds",)
 _FLAGS = ("vip", "blacklisted", "abandoned")
 
 
@@ -42,9 +45,15 @@ class CallRecord:
     escalation_step: str | None = None  # the escalation step that chose the agent
     blacklisted: bool = False
     abandoned: bool = False
+    # the agent's own leg: when the agent answered, when that leg ended, and the talk time
+    # between (None / 0 when no agent answered)
+    agent_answer_time: datetime | None = None
+    agent_end_time: datetime | None = None
+    talk_seconds: int = 0
+    kind: str = "customer"  # crm_bridge.vocab.CallKind
 
     def __post_init__(self) -> None:
-        for name in _TIMESTAMPS:
+        for name in _TIMESTAMPS + _OPTIONAL_TIMESTAMPS:
             value = getattr(self, name)
             if value is not None and value.utcoffset() is None:
                 raise InvalidRecordError(f"call {self.linkedid}: {name} is a naive datetime")
@@ -52,7 +61,7 @@ class CallRecord:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping; timestamps as ISO 8601 in UTC."""
         data = asdict(self)
-        for name in _TIMESTAMPS:
+        for name in _TIMESTAMPS + _OPTIONAL_TIMESTAMPS:
             value = data[name]
             data[name] = None if value is None else value.astimezone(UTC).isoformat()
         return data
@@ -69,12 +78,17 @@ class CallRecord:
         try:
             for name in _TIMESTAMPS:
                 values[name] = _parse_timestamp(values[name])
+            for name in _OPTIONAL_TIMESTAMPS:
+                values[name] = _parse_timestamp(values.get(name))
+            for name in _DEFAULT_INTS:
+                values[name] = _as_int(values.get(name, 0))
             for name in _INTS:
                 values[name] = _as_int(values[name])
             for name in _OPTIONAL_INTS:
                 values[name] = _as_optional_int(values.get(name))
             for name in _FLAGS:
                 values[name] = _as_bool(values.get(name, False))
+            values["kind"] = CallKind(values.get("kind", CallKind.CUSTOMER)).value
         except (TypeError, ValueError) as exc:
             raise InvalidRecordError(f"call record {data.get('linkedid')!r}: {exc}") from exc
         return cls(**values)

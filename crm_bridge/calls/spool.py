@@ -56,6 +56,11 @@ class CdrSpool:
         files = [p for p in self.directory.glob("*" + SUFFIX) if p.is_file()]
         return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
+    def health(self) -> dict[str, bool | int]:
+        """For ``/health``: degraded while any CDR waits in the spool for the database."""
+        count = len(self.pending())
+        return {"ok": count == 0, "count": count}
+
     def load(self, path: Path) -> CallRecord:
         return CallRecord.from_json(path.read_bytes())
 

@@ -1,14 +1,17 @@
 """Agent KPIs per agent and calendar day, from the CDRs (``calls``), the agent state log and
 the complaints. A day is a calendar day in the contact centre's time zone (``ivr.time_zone``).
 
-Definitions (per agent, for calls by ``start_time`` within the day):
+Definitions (per agent, for customer calls by ``start_time`` within the day; a supervisor's
+spy leg or a staff phone's own call is no customer call, ``crm_bridge.vocab.CallKind``):
 
 - calls handled: inbound CDRs with the agent's extension. A CDR names an agent only when the
   agent's leg answered (``crm_bridge.calls.assembly``), so these are the calls the agent took.
 - outbound calls: outbound CDRs with the agent's extension (the callbacks the agent made, path
   ``callback``, and the progressive dunning calls they took, path ``dunning:agent``), answered
   by the customer or not.
-- talk seconds: the billsec of the calls handled (Asterisk's figure for the caller's leg).
+- talk seconds: the agent's own talk time on the calls handled (``calls.talk_seconds``: from
+  the agent's answer to the end of the agent's leg, as the dial events and the agent channel's
+  hang-up tell it), never the caller's IVR, queue or ringing time before it.
 - complaint rate: the calls handled that a complaint was filed on, over the calls handled (4
   decimals; null without calls handled). A complaint is tied to its call by the call's
   linkedid (``complaints.linkedid``): the IVR files it, then the caller reaches an agent with
@@ -44,7 +47,7 @@ from crm_bridge.kpis.figures import (
     time_figures,
 )
 from crm_bridge.models import Agent, AgentStateLog, Call, Complaint
-from crm_bridge.vocab import Direction, Role
+from crm_bridge.vocab import CallKind, Direction, Role
 
 LOOKBACK: Final = timedelta(days=31)
 LISTED_ROLES: Final = (Role.AGENT.value, Role.SUPERVISOR.value)
@@ -136,11 +139,12 @@ async def _call_figures(session: AsyncSession, window: _Window) -> dict[str, Cal
             Call.agent_extension,
             total(inbound),
             total(Call.direction == Direction.OUTBOUND.value),
-            total(inbound, Call.billsec),
+            total(inbound, Call.talk_seconds),
             total(and_(inbound, complained)),
         )
         .where(
             Call.agent_extension.is_not(None),
+            Call.kind == CallKind.CUSTOMER.value,
             Call.start_time >= window.start,
             Call.start_time < window.end,
             _only(Call.agent_extension, window.extension),

@@ -17,6 +17,7 @@ from crm_bridge.models.calls import (
     Complaint,
     FieldAgentLookup,
     FraudReport,
+    JournalCursor,
     PaymentPromise,
     Quote,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "FieldAgent",
     "FieldAgentLookup",
     "FraudReport",
+    "JournalCursor",
     "PaymentPromise",
     "Policy",
     "Quote",

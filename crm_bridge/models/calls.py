@@ -27,6 +27,7 @@ from crm_bridge.sqltypes import UtcDateTime, utc_now
 from crm_bridge.vocab import (
     CallbackKind,
     CallbackStatus,
+    CallKind,
     CaseStatus,
     ComplaintCategory,
     Direction,
@@ -70,6 +71,26 @@ class Call(Base):
     escalation_step: Mapped[str | None] = mapped_column(String(40))
     blacklisted: Mapped[bool] = mapped_column(default=False, server_default=false())
     abandoned: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # the agent's own leg (revision 0008): talk time counts from the agent's answer
+    agent_answer_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    agent_end_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    talk_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # whose call (revision 0008): a supervisor's spy leg is no customer call
+    kind: Mapped[str] = mapped_column(
+        String(16), default=CallKind.CUSTOMER.value, server_default=CallKind.CUSTOMER.value
+    )
+
+
+class JournalCursor(Base):
+    """How far this CRM has read a CDR journal Asterisk writes (byte offset after the last
+    row reconciled), by the journal's path as the controllers see it. Kept with the CRM it
+    feeds: a new CRM starts at the journal's end and imports nothing it did not see."""
+
+    __tablename__ = "journal_cursors"
+
+    journal: Mapped[str] = mapped_column(String(255), primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
 class Callback(Base):

@@ -28,7 +28,10 @@ _CALL = {
         "answer_time": {"type": ["string", "null"], "format": "date-time"},
         "end_time": {"type": "string", "format": "date-time"},
         "duration": {"type": "integer"},
-        "billsec": {"type": "integer"},
+        "billsec": {
+            "type": "integer",
+            "description": "the caller's leg from its answer: IVR, queue and agent time",
+        },
         "disposition": {"type": "string"},
         "hangup_cause": {"type": "integer"},
         "hangup_cause_text": {"type": "string"},
@@ -44,6 +47,25 @@ _CALL = {
         },
         "blacklisted": {"type": "boolean"},
         "abandoned": {"type": "boolean", "description": "hung up while queued"},
+        "agent_answer_time": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "when the agent answered (their own leg)",
+        },
+        "agent_end_time": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "when the agent's leg ended",
+        },
+        "talk_seconds": {
+            "type": "integer",
+            "description": "the agent's talk time, from the agent's answer",
+        },
+        "kind": {
+            "type": "string",
+            "enum": ["customer", "supervision", "internal"],
+            "description": "a customer's call, a supervisor's spy leg, a staff phone's own call",
+        },
     },
 }
 

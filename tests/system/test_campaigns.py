@@ -51,11 +51,13 @@ TOKYO, SHANGHAI = "Asia/Tokyo", "Asia/Shanghai"
 ZONES = {PROMISE: TOKYO, BUSY: TOKYO, NO_ANSWER: TOKYO, MACHINE: TOKYO, PAID: SHANGHAI}
 ZONES[LATE] = SHANGHAI
 CONNECTED, ABANDONED = "13911120001", "13911120002"  # progressive mode
+DECLINED = tuple(f"1391113000{n}" for n in range(1, 5))  # answer the INVITE with 603 Decline
 # Amounts due set the order of the first calls (larger first): the call that rings out and the
 # busy one before anyone reaches the payment flow, so the restart (while the first rings) kills
 # no payment flow in the middle.
 AMOUNTS = {NO_ANSWER: 330, BUSY: 320, MACHINE: 310, PROMISE: 300, PAID: 290, LATE: 280}
 AMOUNTS |= {CONNECTED: 300, ABANDONED: 290}
+AMOUNTS |= {number: 300 - n for n, number in enumerate(DECLINED)}
 RETRY_SECONDS = 15
 BORN = date(1980, 1, 1)  # every dunning customer's birth date: the answerer's proof
 DIALER_ENV = {
@@ -117,6 +119,8 @@ class Carrier:
         number = call.dialled
         if number == BUSY:
             await call.hangup(486)
+        elif number in DECLINED:
+            await call.hangup(603)  # at once, before any ringing
         elif number == NO_ANSWER:
             await call.wait_state("DISCONNECTED", 40)  # rings until the dialer gives up
         elif number == MACHINE:
@@ -457,3 +461,32 @@ async def test_progressive_a_reserved_agent_takes_the_call_or_it_is_abandoned(
     status, body = await stack.get(f"/campaigns/{cid}")
     assert body["progress"]["reached"] == 2 and body["progress"]["abandon_rate"] == 0.5
     assert policies[CONNECTED] != policies[ABANDONED]
+
+
+async def test_a_603_decline_is_refused_every_time_and_not_called_again(
+    stack: Stack, dialer_clock: DialerClock, carrier: Carrier
+) -> None:
+    """Issue 12: an instant 603 Decline was classified by a race as "no_answer: rang out" or
+    "failed" (5/1, 4/2, 6/0 over identical runs), so a different retry rule applied."""
+    region = f"dun-{uuid.uuid4().hex[:8]}"
+    await _add_customers(stack, region, dict.fromkeys(DECLINED, TOKYO))
+    spec = _campaign(region)
+    spec["caps"] = {"max_channels": 2, "max_calls_per_second": 2}
+    status, created = await stack.send("POST", "/campaigns", spec)
+    assert status == 201, created
+    cid = created["id"]
+    status, body = await stack.send("POST", f"/campaigns/{cid}/start")
+    assert status == 200, body
+
+    async def all_ended() -> bool:
+        found = await _attempts(stack, cid)
+        return len(found) == len(DECLINED) and all(a["disposition"] for a in found)
+
+    await eventually(all_ended, 60, "every declined call to be classified")
+    await asyncio.sleep(RETRY_SECONDS + 3)  # a retry rule would have dialled again by now
+    found = await _attempts(stack, cid)
+    assert sorted(a["number"] for a in found) == sorted(DECLINED), "each dialled once"
+    assert {a["disposition"] for a in found} == {"refused"}, found
+    assert all("603" in a["reason"] for a in found), [a["reason"] for a in found]
+    assert all(carrier.rung[n] == 1 for n in DECLINED), carrier.rung
+    assert not carrier.errors, carrier.errors

@@ -414,3 +414,37 @@ async def test_console_users_spy_by_the_rule(stack: Stack, room: Room) -> None:
         sup = await room.spy_rings(started)
     await call.customer.hangup()
     await sup.wait_state("DISCONNECTED", 10)
+
+
+async def test_a_spy_session_adds_no_inbound_customer_call(stack: Stack, room: Room) -> None:
+    """Issue 12: the supervisor's spy leg was stored as an inbound customer call (one customer
+    call counted 2 in the hourly chart). It is a record of its own kind, named by the audit."""
+    since = utc_now_iso()
+    call = await room.dial("13800138031")
+    started = time.monotonic()
+    status, created = await spy(stack, call.linkedid, "listen", supervisor="9001")
+    assert status == 201, created
+    sup = await room.spy_rings(started)
+    await asyncio.sleep(1.5)
+    await sup.hangup()
+    await call.end()
+
+    audit = await session(stack, created["spy_id"], since)
+    leg = audit["leg_call_id"]
+    assert leg and leg != call.linkedid, audit
+
+    async def both_recorded() -> bool:
+        status, body = await stack.get(f"/calls?since={since}")
+        ids = {c["linkedid"] for c in body["calls"]}
+        return status == 200 and {leg, call.linkedid} <= ids
+
+    await eventually(both_recorded, 15, "the customer's and the spy leg's records")
+    _, body = await stack.get(f"/calls?since={since}")
+    kinds = {c["linkedid"]: (c["kind"], c["direction"]) for c in body["calls"]}
+    assert kinds[call.linkedid] == ("customer", "inbound")
+    assert kinds[leg][0] == "supervision", kinds
+    # the spy leg is no customer call: not under the customer's number, not counted as one
+    mine = [c for c in body["calls"] if c["linkedid"] in (leg, call.linkedid)]
+    assert [c["linkedid"] for c in mine if c["kind"] == "customer"] == [call.linkedid]
+    _, customer = await stack.get(f"/calls?caller=13800138031&since={since}")
+    assert [c["linkedid"] for c in customer["calls"]] == [call.linkedid]

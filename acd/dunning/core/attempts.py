@@ -8,8 +8,13 @@ States: ``dialling`` (originated, ringing) -> ``answered`` (the customer picked 
 
 Dispositions at the end (one per attempt):
 
-- not answered: Asterisk's originate reason / hang-up cause: busy (reason 5, cause 17), no
-  answer (reason 3, causes 18/19), anything else failed;
+- not answered: Asterisk's hang-up cause decides: busy (cause 17), no answer (causes 18/19),
+  declined (cause 21, what chan_pjsip makes of a SIP 603 Decline): refused, closing like any
+  refusal; anything else failed. The originate reason only says which control frame came last
+  (a phone that rang, then declined, reports "ringing" like one that rang out), so a failed
+  Originate waits for the call's CDR and its cause, whichever of the two events comes first
+  (but busy, reason 5, which Asterisk derives from cause 17 itself); the reason is only the
+  fallback when no CDR comes;
 - answered, hung up before AMD's verdict: no answer ("hung up during detection", retried);
 - machine: machine (the message left, or not);
 - a person, agentless: what the payment flow recorded (paid, promised, disputed, wrong number,
@@ -30,6 +35,7 @@ ORIGINATE_BUSY = 5  # AST_CONTROL_BUSY
 ORIGINATE_NO_ANSWER = 3  # AST_CONTROL_RINGING: it rang until the timeout
 CAUSE_BUSY = 17
 CAUSES_NO_ANSWER = frozenset({18, 19})  # no user responding, no answer
+CAUSE_REJECTED = 21  # call rejected: chan_pjsip's cause for SIP 603 Decline (and 401/403/407)
 HUMAN_VERDICTS = frozenset({"HUMAN", "NOTSURE"})
 FLOW_FAILED = "dunning:flow-failed"  # the dialplan's mark: the payment flow's controller failed
 
@@ -180,11 +186,18 @@ def unanswered(reason: int) -> Finish:
 
 def unanswered_cause(cause: int) -> Finish:
     """After a hang-up before any answer, by Asterisk's hang-up cause."""
+    known = _known_cause(cause)
+    return known or Finish(Disposition.FAILED, f"not connected (cause {cause})")
+
+
+def _known_cause(cause: int) -> Finish | None:
     if cause == CAUSE_BUSY:
         return Finish(Disposition.BUSY, "busy (cause 17)")
     if cause in CAUSES_NO_ANSWER:
         return Finish(Disposition.NO_ANSWER, f"no answer (cause {cause})")
-    return Finish(Disposition.FAILED, f"not connected (cause {cause})")
+    if cause == CAUSE_REJECTED:
+        return Finish(Disposition.REFUSED, "declined the call (cause 21, SIP 603)")
+    return None
 
 
 # ---- the machine --------------------------------------------------------------------------
@@ -260,9 +273,9 @@ def apply(live: Live, event: AttemptEvent) -> Step:
         return Step(live)
     if isinstance(event, OriginateFailed):
         finish = unanswered(event.reason)
-        if finish.disposition is Disposition.FAILED:  # no clear reason: the CDR has one
-            return _ended(live, FinishFromCdr(finish))
-        return _ended(live, finish)
+        if event.reason == ORIGINATE_BUSY:  # Asterisk's own reading of cause 17: certain
+            return _ended(live, finish)
+        return _ended(live, FinishFromCdr(finish))  # the cause is in the CDR; this a guess
     if isinstance(event, Answered):
         return _to(live, AttemptState.ANSWERED, StampAnswer())
     if isinstance(event, AmdVerdict):
@@ -314,12 +327,17 @@ def from_cdr(
     promised: bool,
     connected_agent: str | None,
     ivr_path: str = "",
+    hangup_cause: int = 0,
 ) -> Finish:
     """An attempt whose call ended unwatched (a controller restart) or without saying how,
-    from its CDR (Asterisk's disposition: ANSWERED, NO ANSWER, BUSY, FAILED; the path the
-    dialplan kept) and what the attempt's row kept."""
+    from its CDR (Asterisk's disposition: ANSWERED, NO ANSWER, BUSY, FAILED; its hang-up
+    cause, which wins over the disposition of a call never answered; the path the dialplan
+    kept) and what the attempt's row kept."""
     why = " (from the CDR)"
     amd_status = amd_status or verdict_in_path(ivr_path)
+    known = _known_cause(hangup_cause)
+    if cdr_disposition != "ANSWERED" and known is not None:
+        return Finish(known.disposition, known.reason + why)
     if cdr_disposition != "ANSWERED":
         finish = {
             "BUSY": Finish(Disposition.BUSY, "busy"),

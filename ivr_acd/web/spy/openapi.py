@@ -34,6 +34,10 @@ SPY_SESSION: Final[dict[str, Any]] = {
         "requested_by": {"type": "string", "description": "the principal that asked"},
         "answered_at": {**_TIME_OR_NULL, "description": "the supervisor's phone answered"},
         "ended_at": _TIME_OR_NULL,
+        "leg_call_id": {
+            "type": ["string", "null"],
+            "description": "the supervisor leg's own call record (/calls, kind supervision)",
+        },
         "end_reason": {
             "type": ["string", "null"],
             "enum": [

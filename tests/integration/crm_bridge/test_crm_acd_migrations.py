@@ -47,11 +47,13 @@ async def test_0003_keeps_calls_and_downgrades_cleanly(db_url: str) -> None:
             start = T0.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else T0
             await connection.execute(text(CALL_0002), {"start": start})
         await upgrade(db_url, "0003")
+        assert await current_revision(db_url) == "0003"
+        await upgrade(db_url)  # read through the models of the head revision
         old = await CallRepository(db.sessions).get("before-0003")
     finally:
         await db.close()
 
-    assert await current_revision(db_url) == "0003"
+    assert old is not None and (old.talk_seconds, old.agent_answer_time) == (0, None)
     assert old is not None and (old.vip, old.blacklisted, old.abandoned) == (False, False, False)
     assert (old.queue, old.wait_seconds, old.escalation_step) == (None, None, None)
 

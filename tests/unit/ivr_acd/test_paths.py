@@ -36,9 +36,8 @@ def test_the_instance_layout_in_the_chroot(tmp_path: Path) -> None:
     assert paths.prompts_asterisk == "/var/lib/ivr-acd/test7/sounds"
     assert paths.recordings == "/var/lib/ivr-acd/test7/recordings"
     state = tmp_path / "state"
-    assert (paths.spool, paths.journal_cursor, paths.secrets, paths.crm_db) == (
+    assert (paths.spool, paths.secrets, paths.crm_db) == (
         state / "spool",
-        state / "journal.cursor",
         state / "secrets.json",
         state / "crm.db",
     )

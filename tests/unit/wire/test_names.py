@@ -67,6 +67,7 @@ PYTHON_ONLY = frozenset(
         "DUNNING_PREFIX",
         "VAR_DUNNING_LANGUAGE",
         "VAR_ACD_CALL",
+        "SPY_PATH",  # checked on its own below
     }
 )
 # Values the dialplan compares a controller's answer with (``"${IVR_NEXT}" = "person"``).
@@ -193,6 +194,11 @@ def test_every_constant_is_used_by_a_dialplan_or_the_config() -> None:
         if not found:
             unused.setdefault(kind or "unclassified", []).append(f"{constant}={value!r}")
     assert not unused, f"wire/names.py constants no dialplan or config uses: {_report(unused)}"
+
+
+def test_the_spy_leg_sets_the_path_call_records_know_it_by() -> None:
+    supervise = DIALPLAN.split(f"\n[{names.CTX_SUPERVISE}]\n", 1)[1].split("\n[", 1)[0]
+    assert f"Set({names.CDR_PATH}={names.SPY_PATH})" in supervise
 
 
 def test_the_python_only_and_value_lists_name_real_constants() -> None:

@@ -33,6 +33,9 @@ class FakePrompts:
     async def ensure(self, language: str, text: str) -> str:
         return f"prompts/{language}-{len(text)}"
 
+    async def warm(self) -> int:
+        return 0
+
 
 def make_dialer(
     campaigns: CampaignRepository,

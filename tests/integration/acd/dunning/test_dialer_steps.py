@@ -5,6 +5,9 @@ up, resolves the one that ended unseen from its CDR, and repeats none."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -67,8 +70,9 @@ class FakeCdrs:
 
 
 def _cdr(linkedid: str, disposition: str) -> CallRecord:
+    cause = {"BUSY": 17, "ANSWERED": 16}.get(disposition, 19)  # as Asterisk pairs them
     return CallRecord(
-        linkedid, "inbound", "4008001000", "", START, None, START, 10, 0, disposition, 19,
+        linkedid, "inbound", "4008001000", "", START, None, START, 10, 0, disposition, cause,
         "", None, "", None,
     )  # fmt: skip
 
@@ -221,3 +225,25 @@ async def test_a_reconnect_forgets_the_calls_asterisk_no_longer_has_without_aski
     await tracker.apply(Resync((ChannelRow("PJSIP/carrier-1", "dun-up", "dun-up"),)))
     assert set(tracker.calls) == {"dun-up"}
     assert ami.channel_lookups == 0  # the resync's rows, not a lookup of its own
+
+
+async def test_a_dialer_with_its_database_down_logs_the_outage_once_not_every_tick(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 12: a full traceback every 0.5 s while the database was down."""
+    down = Database("postgresql+asyncpg://postgres@127.0.0.1:1/test")
+    try:
+        dialer = _dialer(down, FakeAmi(), FakeCdrs(), Clock())
+        dialer.config = dialer.config.model_copy(update={"tick_interval": 0.01})
+        caplog.set_level(logging.DEBUG, logger="acd.dunning.dialer")
+        task = asyncio.create_task(dialer.run_forever())
+        async with asyncio.timeout(10):
+            while sum("failed again" in r.message for r in caplog.records) < 10:
+                await asyncio.sleep(0.01)  # ten more ticks, the database still down
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    finally:
+        await down.close()
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(loud) == 1 and loud[0].exc_info is not None, [r.message for r in loud]

@@ -74,6 +74,7 @@ async def test_a_session_is_audited_from_ring_to_end(database: Database) -> None
         "answered_at": None,
         "ended_at": None,
         "end_reason": None,
+        "leg_call_id": created.supervisor_channel,
         "changes": [],
     }
     assert created.live

@@ -13,6 +13,7 @@ from typing import Any, cast
 import pytest
 
 from crm_bridge.calls.cdr_writer import CdrWriter
+from crm_bridge.calls.journal_cursors import JournalCursors
 from crm_bridge.calls.repository import CallRepository
 from crm_bridge.calls.spool import CdrSpool
 from crm_bridge.calls.tracking import CallRecorder
@@ -37,7 +38,8 @@ GARBAGE = '"half","a row"x,"with a stray quote"\n'
 LATER = _row("ok.2", "13700137000")
 
 
-def _recorder(database: Database, tmp_path: Path) -> tuple[CallRecorder, CallRepository]:
+async def _recorder(database: Database, tmp_path: Path) -> tuple[CallRecorder, CallRepository]:
+    """A recorder whose CRM has seen the journal empty: every row written later is new."""
     calls = CallRepository(database.sessions)
     recorder = CallRecorder(
         cast(Any, FakeAmi()),
@@ -45,16 +47,17 @@ def _recorder(database: Database, tmp_path: Path) -> tuple[CallRecorder, CallRep
         cast(Any, None),  # the live list: reconciling the journal never touches it
         CdrWriter(calls, CdrSpool(tmp_path / "spool")),
         journal=tmp_path / "ivr-acd.csv",
-        cursor_file=tmp_path / "journal.cursor",
+        cursors=JournalCursors(database.sessions),
         settle_seconds=0,
     )
+    assert await recorder.reconcile_journal(set()) == 0
     return recorder, calls
 
 
 async def test_a_row_with_a_line_break_and_the_rows_after_it_are_all_recorded(
     database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    recorder, calls = _recorder(database, tmp_path)
+    recorder, calls = await _recorder(database, tmp_path)
     recorder.journal.write_bytes((INJECTED + NORMAL + GARBAGE + LATER).encode())
     caplog.set_level(logging.WARNING, logger="crm_bridge.calls.journal")
 
@@ -66,19 +69,49 @@ async def test_a_row_with_a_line_break_and_the_rows_after_it_are_all_recorded(
     assert later is not None and later.caller_number == "13700137000"
     offset = len((INJECTED + NORMAL).encode())
     assert f"row at byte {offset} unreadable" in caplog.text, "the skipped row is not silent"
-    assert int(recorder.cursor_file.read_text()) == recorder.journal.stat().st_size
+    cursor = await recorder.cursors.get(str(recorder.journal))
+    assert cursor == recorder.journal.stat().st_size
 
 
 async def test_a_quoted_line_break_still_being_written_is_read_once_complete(
     database: Database, tmp_path: Path
 ) -> None:
-    recorder, calls = _recorder(database, tmp_path)
+    recorder, calls = await _recorder(database, tmp_path)
     cut = INJECTED.index("\n") + 1  # Asterisk has written the first line of the row only
     recorder.journal.write_bytes((NORMAL + INJECTED[:cut]).encode())
     assert await recorder.reconcile_journal(set()) == 1
-    assert int(recorder.cursor_file.read_text()) == len(NORMAL.encode())
+    assert await recorder.cursors.get(str(recorder.journal)) == len(NORMAL.encode())
 
     with recorder.journal.open("ab") as journal:
         journal.write((INJECTED[cut:] + LATER).encode())
     assert await recorder.reconcile_journal(set()) == 2
     assert await calls.get("inj.1") is not None and await calls.get("ok.2") is not None
+
+
+async def test_a_new_crm_imports_nothing_the_journal_held_before_it(
+    database: Database, tmp_path: Path
+) -> None:
+    """Issue 12: a fresh CRM on an old sandbox instance imported the instance's whole CDR
+    history. It starts at the journal's end and reads on from there; its cursor is in the CRM,
+    not in a file of the controller."""
+    calls = CallRepository(database.sessions)
+    journal = tmp_path / "ivr-acd.csv"
+    journal.write_bytes((NORMAL + LATER).encode())
+    recorder = CallRecorder(
+        cast(Any, FakeAmi()),
+        calls,
+        cast(Any, None),
+        CdrWriter(calls, CdrSpool(tmp_path / "spool")),
+        journal=journal,
+        cursors=JournalCursors(database.sessions),
+        settle_seconds=0,
+    )
+    assert await recorder.reconcile_journal(set()) == 0
+    assert await calls.get("ok.1") is None and await calls.get("ok.2") is None
+    assert await recorder.reconcile_journal(set()) == 0  # the second look: still nothing old
+
+    with journal.open("ab") as handle:  # a new call ends
+        handle.write(_row("new.1", "13600136000").encode())
+    assert await recorder.reconcile_journal(set()) == 1
+    assert await calls.get("new.1") is not None and await calls.get("ok.1") is None
+    assert await JournalCursors(database.sessions).get(str(journal)) == journal.stat().st_size

@@ -168,3 +168,31 @@ def test_spooling_is_atomic_and_idempotent(tmp_path: Path) -> None:
     assert spool.pending() == [first]
     assert spool.load(first) == record
     assert [p.name for p in spool.directory.iterdir()] == [first.name]  # no temp files left
+
+
+async def test_spooled_cdrs_make_health_degraded_and_a_down_database_is_logged_once(
+    database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 12: /health said the database was fine while CDRs were spooled, and a loop logged
+    a traceback on every tick while the database was down."""
+    spool = CdrSpool(tmp_path / "spool")
+    down = Database(UNREACHABLE_URL)
+    try:
+        writer = CdrWriter(CallRepository(down.sessions), spool)
+        await writer.write(make_record())
+        assert spool.health() == {"ok": False, "count": 1}
+        caplog.clear()  # the call's own "spooling" line is one per call: fine
+        caplog.set_level(logging.DEBUG, logger="crm_bridge.calls.cdr_writer")
+        for _ in range(5):  # five ticks of the replay loop with the database down
+            assert await writer.replay_once() == 0
+    finally:
+        await down.close()
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(loud) == 1 and loud[0].exc_info is not None, [r.message for r in loud]
+
+    caplog.clear()
+    up = CdrWriter(CallRepository(database.sessions), spool)
+    up._unavailable = writer._unavailable  # the same writer, the database back
+    assert await up.replay_once() == 1
+    assert spool.health() == {"ok": True, "count": 0}
+    assert [r.message for r in caplog.records if "works again" in r.message]

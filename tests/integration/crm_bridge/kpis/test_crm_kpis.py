@@ -56,15 +56,20 @@ PEOPLE = [
 ]
 
 
-def _call(linkedid: str, agent: str | None, start: datetime, billsec: int, **more: Any) -> Any:
-    end = start + timedelta(seconds=billsec + 20)
+def _call(linkedid: str, agent: str | None, start: datetime, talk: int, **more: Any) -> Any:
+    """A call with ``talk`` seconds of the agent's own leg, after 15 s of IVR and queue that
+    the caller's billsec counts and talk time must not."""
+    end = start + timedelta(seconds=talk + 35)
     values: dict[str, Any] = {
         "agent_extension": agent,
         "start_time": start,
         "answer_time": start + timedelta(seconds=20),
         "end_time": end,
-        "duration": billsec + 20,
-        "billsec": billsec,
+        "duration": talk + 35,
+        "billsec": talk + 15,
+        "agent_answer_time": (end - timedelta(seconds=talk)) if agent else None,
+        "agent_end_time": end if agent else None,
+        "talk_seconds": talk,
     }
     return call_record(linkedid, **{**values, **more})
 

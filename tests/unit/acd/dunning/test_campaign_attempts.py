@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
 import pytest
@@ -29,6 +30,7 @@ from acd.dunning.core.attempts import (
     from_flow,
     line,
 )
+from acd.dunning.core.model import CLOSING, RetryPolicy
 from crm_bridge.vocab import CampaignMode, Disposition
 
 pytestmark = pytest.mark.unit
@@ -50,22 +52,32 @@ def finishes(commands: Sequence[Command]) -> list[Disposition]:
     return [c.disposition for c in commands if isinstance(c, Finish)]
 
 
-@pytest.mark.parametrize(
-    ("reason", "disposition"),
-    [
-        (5, Disposition.BUSY),
-        (3, Disposition.NO_ANSWER),
-    ],
-)
-def test_an_unanswered_originate_ends_by_its_reason(reason: int, disposition: Disposition) -> None:
-    live, commands = run(AGENTLESS, [OriginateFailed(reason), HungUp(17)])
+def test_an_originate_busy_ends_busy_the_hang_up_after_it_changes_nothing() -> None:
+    live, commands = run(AGENTLESS, [OriginateFailed(5), HungUp(17)])
     assert live.state is AttemptState.ENDED
-    assert finishes(commands) == [disposition]  # the hang-up after it changes nothing
+    assert finishes(commands) == [Disposition.BUSY]
+
+
+@pytest.mark.parametrize("reason", [3, 0, 1, 8])
+def test_any_other_unanswered_originate_waits_for_the_cdr_its_reason_the_fallback(
+    reason: int,
+) -> None:
+    live, commands = run(AGENTLESS, [OriginateFailed(reason), HungUp(19)])
+    assert live.state is AttemptState.ENDED
+    (read,) = [c for c in commands if isinstance(c, FinishFromCdr)]
+    expected = Disposition.NO_ANSWER if reason == 3 else Disposition.FAILED
+    assert read.fallback.disposition is expected
+    assert finishes(commands) == []  # the hang-up after it changes nothing
 
 
 @pytest.mark.parametrize(
     ("cause", "disposition"),
-    [(17, Disposition.BUSY), (19, Disposition.NO_ANSWER), (34, Disposition.FAILED)],
+    [
+        (17, Disposition.BUSY),
+        (19, Disposition.NO_ANSWER),
+        (21, Disposition.REFUSED),
+        (34, Disposition.FAILED),
+    ],
 )
 def test_a_hang_up_before_the_answer_ends_by_its_cause(
     cause: int, disposition: Disposition
@@ -207,3 +219,71 @@ def test_unclear_ends_are_read_from_the_cdr() -> None:
     _, commands = run(AGENTLESS, [Answered(), HungUp(16)])
     (read,) = [c for c in commands if isinstance(c, FinishFromCdr)]
     assert read.fallback.disposition is Disposition.NO_ANSWER
+
+
+# ---- SIP 603 Decline (issue 12: classified by a race as no_answer or failed) -------------
+# chan_pjsip reports a 603 as hang-up cause 21 (call rejected); the originate reason is the
+# last control frame: 3 (ringing) when the phone rang first, 1 (hang-up) or 0 when it did not,
+# 8 (congestion) on some trunks. Asterisk's CDR disposition for it varies as much.
+DECLINE_REASONS = (0, 1, 3, 8)
+DECLINE_CDR_DISPOSITIONS = ("NO ANSWER", "FAILED", "BUSY", "CONGESTION")
+
+
+def _declined(order: Sequence[AttemptEvent], cdr_disposition: str) -> Disposition:
+    """The one disposition an attempt gets: a Finish, or what its CDR then says."""
+    _, commands = run(AGENTLESS, order)
+    (finish,) = [c for c in commands if isinstance(c, Finish | FinishFromCdr)]
+    if isinstance(finish, Finish):
+        return finish.disposition
+    from_record = from_cdr(
+        cdr_disposition,
+        None,
+        CampaignMode.AGENTLESS,
+        promised=False,
+        connected_agent=None,
+        hangup_cause=21,
+    )
+    return from_record.disposition
+
+
+def test_a_603_decline_is_refused_whatever_comes_first_20_runs_alike() -> None:
+    rng = random.Random(603)
+    seen = set()
+    for _ in range(20):
+        events: list[AttemptEvent] = [OriginateFailed(rng.choice(DECLINE_REASONS)), HungUp(21)]
+        rng.shuffle(events)
+        seen.add(_declined(events, rng.choice(DECLINE_CDR_DISPOSITIONS)))
+    assert seen == {Disposition.REFUSED}
+
+
+@pytest.mark.parametrize("reason", DECLINE_REASONS)
+@pytest.mark.parametrize("cdr_disposition", DECLINE_CDR_DISPOSITIONS)
+@pytest.mark.parametrize("hang_up_first", [True, False])
+def test_every_order_of_a_603s_events_is_refused(
+    reason: int, cdr_disposition: str, hang_up_first: bool
+) -> None:
+    events: list[AttemptEvent] = [OriginateFailed(reason), HungUp(21)]
+    order = events[::-1] if hang_up_first else events
+    assert _declined(order, cdr_disposition) is Disposition.REFUSED
+
+
+def test_a_refusal_by_decline_closes_the_policy_like_any_refusal() -> None:
+    finish = from_cdr(
+        "NO ANSWER",
+        None,
+        CampaignMode.PROGRESSIVE,
+        promised=False,
+        connected_agent=None,
+        hangup_cause=21,
+    )
+    assert finish.disposition is Disposition.REFUSED and "603" in finish.reason
+    assert RetryPolicy().rule_for(finish.disposition) is None and finish.disposition in CLOSING
+    busy = from_cdr(
+        "NO ANSWER",
+        None,
+        CampaignMode.AGENTLESS,
+        promised=False,
+        connected_agent=None,
+        hangup_cause=17,
+    )
+    assert busy.disposition is Disposition.BUSY  # the cause wins over the disposition

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from crm_bridge.calls.assembly import assemble, from_segments
-from crm_bridge.calls.journal import FIELDS, calls_to_finish, parse_row, read_rows
+from crm_bridge.calls.journal import FIELDS, calls_to_finish, journal_end, parse_row, read_rows
 
 pytestmark = pytest.mark.unit
 
@@ -50,3 +50,22 @@ def test_calls_in_progress_are_left_for_later(tmp_path):
     assert cursor == 0, "the cursor stays before the live call's first row"
     finished, cursor = calls_to_finish(rows, set(), end)
     assert set(finished) == {"a.1", "live.1"} and cursor == end
+
+
+@pytest.mark.parametrize(
+    ("content", "end"),
+    [
+        (b"", 0),
+        (b"a,b\n", 4),
+        (b"a,b\nc,d", 4),  # a row still being written is not seen yet
+        (b"x" * 5000 + b"\n" + b"y" * 5000, 5001),  # the newline is chunks back
+        (b"no newline at all", 0),
+    ],
+)
+def test_the_journal_end_is_after_its_last_complete_line(
+    tmp_path: Path, content: bytes, end: int
+) -> None:
+    journal = tmp_path / "ivr-acd.csv"
+    journal.write_bytes(content)
+    assert journal_end(journal) == end
+    assert journal_end(tmp_path / "missing.csv") == 0

@@ -88,3 +88,21 @@ def test_spool_names_are_safe_and_stable() -> None:
     assert hashed == spool_name("../../etc/passwd")
     assert "/" not in hashed and hashed.startswith("h-")
     assert spool_name(".hidden").startswith("h-")
+
+
+def test_the_agent_leg_round_trips_and_an_older_document_reads_without_it() -> None:
+    answered = START + timedelta(seconds=20)
+    original = record(
+        agent_extension="8001",
+        agent_answer_time=answered,
+        agent_end_time=answered + timedelta(seconds=17),
+        talk_seconds=17,
+    )
+    assert CallRecord.from_json(original.to_json()) == original
+    older = json.loads(record().to_json())
+    for name in ("agent_answer_time", "agent_end_time", "talk_seconds"):
+        del older[name]
+    again = CallRecord.from_dict(older)
+    assert (again.agent_answer_time, again.talk_seconds) == (None, 0)
+    with pytest.raises(InvalidRecordError):
+        CallRecord.from_dict(json.loads(record().to_json()) | {"talk_seconds": "17"})

@@ -24,6 +24,7 @@ from acd.rebuild import Rebuild
 from acd.service import Acd
 from crm_bridge.agent_repository import AgentRepository
 from crm_bridge.agent_state_repository import AgentStateLogRepository
+from crm_bridge.outage import OutageLog
 from wire.commands import CallControl
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,9 @@ class AcdRuntime:
         return {"ok": True, "state": "in-sync"}
 
     async def tick_forever(self) -> None:
+        """The tick (``Acd.tick``) after the generation check, every ``tick_interval``; while
+        Redis or the CRM is down the failure is logged once (``OutageLog``), not every tick."""
+        outage = OutageLog(log, "ACD tick")
         while True:
             await asyncio.sleep(self.settings.tick_interval)
             if not self.loaded.is_set():
@@ -151,8 +155,10 @@ class AcdRuntime:
             try:
                 await self.check_generation()
                 await self.acd.tick()
-            except Exception:
-                log.exception("ACD tick failed")
+            except Exception as exc:  # noqa: BLE001 - logged once per state change, retried
+                outage.failed(exc)
+            else:
+                outage.succeeded()
 
     # ---- the REST API's ports ------------------------------------------------------------
     # Each waits for the first load: a request made while a controller starts is answered

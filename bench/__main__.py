@@ -6,7 +6,17 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bench import acd_peer, agi_load, agi_sessions, ami_resync, dialer, ivr_peer, prompts, routing
+from bench import (
+    acd_peer,
+    agi_load,
+    agi_sessions,
+    ami_resync,
+    dialer,
+    ivr_peer,
+    prompts,
+    recovery,
+    routing,
+)
 
 BENCHMARKS: dict[str, Callable[[bool], Awaitable[None]]] = {
     "acd_peer": acd_peer.main,
@@ -16,6 +26,7 @@ BENCHMARKS: dict[str, Callable[[bool], Awaitable[None]]] = {
     "dialer": dialer.main,
     "ivr_peer": ivr_peer.main,
     "prompts": prompts.main,
+    "recovery": recovery.main,
     "routing": routing.main,
 }
 

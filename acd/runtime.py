@@ -117,19 +117,19 @@ class AcdRuntime:
         return False
 
     async def keep_in_sync(self) -> None:
-        """Follow every controller's changes; after Redis trouble, load everything again."""
+        """Follow every controller's changes; after Redis trouble, load everything again (Redis
+        or the CRM down: logged once per state change, ``OutageLog``, and retried)."""
+        outage = OutageLog(log, "ACD sync with Redis and the CRM")
         while True:
             try:
                 async with self.acd.subscribe() as changes:
                     await self.load()
                     self.loaded.set()
+                    outage.succeeded()
                     async for change in changes:
                         self.acd.apply_change(change)
-            except (RedisError, OSError, TimeoutError) as exc:
-                log.warning("ACD lost Redis (%s); resynchronising", exc)
-                await asyncio.sleep(RESYNC_SECONDS)
-            except Exception:  # the CRM down while loading: retried like Redis trouble
-                log.exception("ACD load failed; retrying")
+            except Exception as exc:  # noqa: BLE001 - logged once per state change, retried
+                outage.failed(exc)
                 await asyncio.sleep(RESYNC_SECONDS)
 
     async def health(self) -> dict[str, Any]:

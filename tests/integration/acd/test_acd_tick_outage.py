@@ -1,7 +1,7 @@
-"""The ACD's tick while Redis is down (issue 12, "a failing dependency is logged once per state
+"""The ACD's loops while Redis is down (issue 12, "a failing dependency is logged once per state
 change, not per tick"): on a private redis-server the test stops and starts again (never the
-shared one), the tick fails every time but logs one traceback, repeats only at debug level, and
-one line when Redis works again (after the tick found the new Redis and rebuilt)."""
+shared one), the tick and the sync loop fail every time but each logs one traceback, repeats
+only at debug level, and one line when Redis works again (after the new Redis was rebuilt)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from acd import runtime as runtime_module
 from crm_bridge.db import Database
 from tests.integration.acd.test_acd_redis_rebuild import (
     agents,  # noqa: F401 - the CRM's agents (a fixture)
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.integration
 TICK = 0.05
 DOWN_SECONDS = 1.0  # about 20 ticks while Redis is down
 BACK_WAIT = 5.0
+SYNC = "ACD sync with Redis"
 
 
 @pytest.fixture
@@ -51,18 +53,20 @@ async def redis(private_redis: PrivateRedis) -> AsyncIterator[aioredis.Redis]:
         await client.aclose()
 
 
-def _tick_lines(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:
+def _tick_lines(
+    caplog: pytest.LogCaptureFixture, level: int, what: str = "ACD tick"
+) -> list[logging.LogRecord]:
     return [
         r
         for r in caplog.records
-        if r.name == "acd.runtime" and r.levelno == level and "ACD tick" in r.getMessage()
+        if r.name == "acd.runtime" and r.levelno == level and what in r.getMessage()
     ]
 
 
-async def _until_back(caplog: pytest.LogCaptureFixture) -> None:
-    """Until the tick logs that it works again (checked by the test), at most BACK_WAIT."""
+async def _until_back(caplog: pytest.LogCaptureFixture, what: str = "ACD tick") -> None:
+    """Until ``what`` logs that it works again (checked by the test), at most BACK_WAIT."""
     deadline = time.monotonic() + BACK_WAIT
-    while not _tick_lines(caplog, logging.WARNING) and time.monotonic() < deadline:
+    while not _tick_lines(caplog, logging.WARNING, what) and time.monotonic() < deadline:
         await asyncio.sleep(TICK)
 
 
@@ -95,4 +99,36 @@ async def test_redis_down_logs_one_traceback_and_one_recovery_not_one_per_tick(
     (back,) = _tick_lines(caplog, logging.WARNING)
     assert "works again" in back.getMessage()
     assert sum(1 for r in caplog.records if r.exc_info) == 1
+    assert ctl.runtime.generation == await ctl.acd.live.generation() != ""
+
+
+@pytest.mark.usefixtures("agents")
+async def test_redis_down_the_sync_loop_logs_one_traceback_not_one_per_retry(
+    database: Database,
+    redis: aioredis.Redis,
+    private_redis: PrivateRedis,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runtime_module, "RESYNC_SECONDS", TICK)  # a retry every tick
+    ctl = controller(database, redis, tick=TICK)
+    caplog.set_level(logging.DEBUG, logger="acd.runtime")
+    syncing = asyncio.create_task(ctl.runtime.keep_in_sync())
+    try:
+        await asyncio.wait_for(ctl.runtime.loaded.wait(), BACK_WAIT)
+        private_redis.stop()
+        await asyncio.sleep(DOWN_SECONDS)
+        failed = _tick_lines(caplog, logging.ERROR, SYNC)
+        warned = _tick_lines(caplog, logging.WARNING, "")
+        private_redis.start()  # back, empty: loaded (rebuilt) again
+        await _until_back(caplog, SYNC)
+    finally:
+        syncing.cancel()
+        await asyncio.gather(syncing, return_exceptions=True)
+
+    assert len(failed) == 1 and failed[0].exc_info is not None
+    assert warned == []  # no line per retry (the old loop warned every time)
+    assert len(_tick_lines(caplog, logging.DEBUG, SYNC)) >= 5  # it did keep retrying
+    (back,) = _tick_lines(caplog, logging.WARNING, SYNC)
+    assert "works again" in back.getMessage()
     assert ctl.runtime.generation == await ctl.acd.live.generation() != ""

@@ -51,7 +51,7 @@ TOKYO, SHANGHAI = "Asia/Tokyo", "Asia/Shanghai"
 ZONES = {PROMISE: TOKYO, BUSY: TOKYO, NO_ANSWER: TOKYO, MACHINE: TOKYO, PAID: SHANGHAI}
 ZONES[LATE] = SHANGHAI
 CONNECTED, ABANDONED = "13911120001", "13911120002"  # progressive mode
-DECLINED = tuple(f"1391113000{n}" for n in range(1, 5))  # answer the INVITE with 603 Decline
+DECLINED = tuple(f"139111300{n:02d}" for n in range(1, 21))  # answer with 603 Decline
 # Amounts due set the order of the first calls (larger first): the call that rings out and the
 # busy one before anyone reaches the payment flow, so the restart (while the first rings) kills
 # no payment flow in the middle.
@@ -467,11 +467,12 @@ async def test_a_603_decline_is_refused_every_time_and_not_called_again(
     stack: Stack, dialer_clock: DialerClock, carrier: Carrier
 ) -> None:
     """Issue 12: an instant 603 Decline was classified by a race as "no_answer: rang out" or
-    "failed" (5/1, 4/2, 6/0 over identical runs), so a different retry rule applied."""
+    "failed" (5/1, 4/2, 6/0 over identical runs), so a different retry rule applied: 20 declines
+    in one run, all alike."""
     region = f"dun-{uuid.uuid4().hex[:8]}"
     await _add_customers(stack, region, dict.fromkeys(DECLINED, TOKYO))
     spec = _campaign(region)
-    spec["caps"] = {"max_channels": 2, "max_calls_per_second": 2}
+    spec["caps"] = {"max_channels": 4, "max_calls_per_second": 4}
     status, created = await stack.send("POST", "/campaigns", spec)
     assert status == 201, created
     cid = created["id"]

@@ -266,6 +266,14 @@ class Dispatcher:
         self._timers.add(task)
         task.add_done_callback(self._timers.discard)
 
+    async def close(self) -> None:
+        """Cancel the wrap-ups still waiting to end (their agents' states stay in Redis: the
+        next controller's tick ends them)."""
+        timers = list(self._timers)
+        for task in timers:
+            task.cancel()
+        await asyncio.gather(*timers, return_exceptions=True)
+
     # ---- agent transitions ---------------------------------------------------------------
     async def handle(self, extension: str, event: sm.AgentEvent) -> sm.Transition:
         """Apply one agent event (CAS in Redis), log it, and offer a call if they are ready."""

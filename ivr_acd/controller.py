@@ -232,6 +232,7 @@ async def running_controller(settings: Settings) -> AsyncIterator[Controller]:
         if controller.dunning is not None and settings.campaigns.enabled:
             controller.spawn(controller.dunning.dialer.run_forever(), "dunning-dialer")
         stack.push_async_callback(acd.journal.flush)
+        stack.push_async_callback(acd.acd.dispatcher.close)
         stack.push_async_callback(_cancel_tasks, controller)
         stack.push_async_callback(controller.recorder.finish_all)
         runner = await _start_web(settings, controller)

@@ -23,7 +23,7 @@ from typing import Literal, cast
 from redis.exceptions import RedisError
 
 from acd.dunning.core import messages
-from acd.dunning.core.attempts import Finish, from_flow
+from acd.dunning.core.attempts import Finish, Why, from_flow
 from acd.dunning.facts import CampaignFacts
 from acd.dunning.prompts import SteadyPrompts
 from acd.dunning.repository import CampaignRepository, StoredAttempt
@@ -119,14 +119,20 @@ class DunningCalls:
         if promised:
             return from_flow("person", True), handoff
         reason = f"the payment flow failed ({type(exc).__name__}): transferred to collections"
-        return Finish(Disposition.REFUSED, reason), handoff
+        return Finish(Disposition.REFUSED, reason, Why.FLOW_FAILED), handoff
 
     async def _finish(self, attempt: StoredAttempt, finish: Finish, linkedid: str) -> None:
         promise = None
         if finish.disposition is Disposition.PROMISED:
             promise = await self.facts.promise_made_on(linkedid, attempt.policy_id)
         written = await self.campaigns.finish(
-            attempt.attempt_id, finish.disposition, self.clock(), finish.reason, promise
+            attempt.attempt_id,
+            finish.disposition,
+            self.clock(),
+            finish.reason,
+            promise,
+            why=finish.why,
+            params=finish.params,
         )
         log.info(
             "call=%s attempt=%s %s: %s%s",

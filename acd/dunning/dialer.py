@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 
 from acd.dunning.config import CampaignSettings
 from acd.dunning.core import messages
-from acd.dunning.core.attempts import Finish, Live
+from acd.dunning.core.attempts import Finish, Live, Why
 from acd.dunning.core.compliance import Decision, decide, number_plan, timing
 from acd.dunning.core.model import Attempt, Campaign, Target
 from acd.dunning.core.pacing import admit, estimate_answer, measure_abandon, plan_progressive
@@ -328,7 +328,8 @@ class Dialer:
             await self.tracker.ami.send(originate)
         except (AmiError, OSError) as exc:
             self.tracker.calls.pop(tracked.linkedid, None)
-            await self.tracker.finish(tracked, Finish(Disposition.FAILED, f"originate: {exc}"))
+            failed = Finish(Disposition.FAILED, f"originate: {exc}", Why.ORIGINATE_ERROR)
+            await self.tracker.finish(tracked, failed)
             if tracked.live.agent and self.tracker.agents is not None:
                 await self.tracker.agents.release(tracked.live.agent, tracked.linkedid)
 

@@ -172,9 +172,16 @@ class AttemptTracker:
         if finish.disposition is Disposition.PROMISED:
             promise = await self.facts.promise_made_on(tracked.linkedid, tracked.policy_id)
             if promise is None:
-                finish = am.Finish(Disposition.REFUSED, finish.reason + "; no promise stored")
+                why = finish.reason + "; no promise stored"
+                finish = am.Finish(Disposition.REFUSED, why, am.Why.NO_PROMISE_STORED)
         written = await self.campaigns.finish(
-            tracked.attempt_id, finish.disposition, self.clock(), finish.reason, promise
+            tracked.attempt_id,
+            finish.disposition,
+            self.clock(),
+            finish.reason,
+            promise,
+            why=finish.why,
+            params=finish.params,
         )
         stored = await self.campaigns.attempt(tracked.attempt_id)
         if stored is not None and stored.disposition is not None:
@@ -198,7 +205,8 @@ class AttemptTracker:
         await asyncio.sleep(self.settle_seconds)
         promise = await self.facts.promise_made_on(tracked.linkedid, tracked.policy_id)
         if promise is not None:
-            promised = am.Finish(Disposition.PROMISED, "promised a payment date, then hung up")
+            why = "promised a payment date, then hung up"
+            promised = am.Finish(Disposition.PROMISED, why, am.Why.PROMISED_THEN_HUNG_UP)
             await self.finish(tracked, promised)
             return
         stored = await self.campaigns.attempt(tracked.attempt_id)
@@ -296,7 +304,7 @@ class AttemptTracker:
             if (self.clock() - attempt.started_at).total_seconds() <= recover_after:
                 return False  # its CDR may be on its way
             why = "lost: no channel and no CDR after a controller restart"
-            finish = am.Finish(Disposition.FAILED, why)
+            finish = am.Finish(Disposition.FAILED, why, am.Why.LOST)
         log.warning(
             "call=%s attempt=%s left in progress: %s",
             attempt.linkedid,

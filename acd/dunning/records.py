@@ -4,8 +4,8 @@ how the rows become them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -71,6 +71,8 @@ class StoredAttempt:
     amd_status: str | None
     agent_extension: str | None
     reason: str
+    reason_code: str = ""  # acd.dunning.core.attempts.Why; "" for rows from before it
+    reason_params: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def in_progress(self) -> bool:
@@ -109,6 +111,8 @@ class StoredAttempt:
             "amd_status": self.amd_status,
             "agent": self.agent_extension,
             "reason": self.reason,
+            "reason_code": self.reason_code,
+            "reason_params": dict(self.reason_params),
         }
 
 
@@ -123,6 +127,7 @@ class StoredDecision:
     reason: str
     not_before: datetime | None
     at: datetime
+    params: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +138,7 @@ class StoredDecision:
             "check": self.check,
             "final": self.final,
             "reason": self.reason,
+            "params": dict(self.params),
             "not_before": _iso_or_none(self.not_before),
             "at": _iso(self.at),
         }
@@ -228,6 +234,8 @@ def stored_attempt(row: CampaignAttempt) -> StoredAttempt:
         amd_status=row.amd_status,
         agent_extension=row.agent_extension,
         reason=row.reason,
+        reason_code=row.reason_code or "",
+        reason_params=row.reason_params or {},
     )
 
 
@@ -242,6 +250,7 @@ def stored_decision(row: CampaignDecision) -> StoredDecision:
         reason=row.reason,
         not_before=row.not_before,
         at=row.at,
+        params=row.params or {},
     )
 
 

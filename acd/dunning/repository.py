@@ -10,7 +10,7 @@ moves a campaign only from the states a transition allows.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -206,8 +206,12 @@ class CampaignRepository:
         at: datetime,
         reason: str = "",
         promise: PromiseToPay | None = None,
+        *,
+        why: str = "",
+        params: Mapping[str, str] | None = None,
     ) -> bool:
-        """Record the attempt's one disposition; False if it had one already (kept)."""
+        """Record the attempt's one disposition; False if it had one already (kept). ``why``
+        and ``params``: the reason as a stable code and the facts it names (for the console)."""
         if (disposition is Disposition.PROMISED) != (promise is not None):
             raise CrmError("a promise goes with the disposition promised only")
         query = (
@@ -218,6 +222,8 @@ class CampaignRepository:
                 disposition=disposition.value,
                 ended_at=at,
                 reason=reason[:500],
+                reason_code=why,
+                reason_params=dict(params or {}),
                 promise_date=None if promise is None else promise.promised_date,
                 promise_amount=None if promise is None else promise.amount,
             )
@@ -307,6 +313,7 @@ class CampaignRepository:
                 check=decision.check.value,
                 final=decision.final,
                 reason=decision.reason[:500],
+                params=dict(decision.params),
                 not_before=decision.not_before,
                 at=when,
             )

@@ -81,6 +81,9 @@ class CampaignAttempt(Base):
     amd_status: Mapped[str | None] = mapped_column(String(16))
     agent_extension: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(500), default="")
+    # the reason as a stable code and the facts it names (acd.dunning.core.attempts.Why)
+    reason_code: Mapped[str] = mapped_column(String(32), default="")
+    reason_params: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
 
 class CampaignDecision(Base):
@@ -98,6 +101,7 @@ class CampaignDecision(Base):
     check: Mapped[str] = mapped_column(String(32))
     final: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str] = mapped_column(String(500))
+    params: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # what the reason names
     not_before: Mapped[datetime | None] = mapped_column(UtcDateTime())
     at: Mapped[datetime] = mapped_column(UtcDateTime())
 

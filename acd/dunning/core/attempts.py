@@ -22,11 +22,16 @@ Dispositions at the end (one per attempt):
 - a person, progressive, no agent within the connect time: abandoned;
 - a person talking to the agent: the agent's disposition (REST), else refused once the grace
   after the hang-up is over ("no disposition from agent 8001").
+
+Each disposition's English ``reason`` (the log's, the CSV's) comes with a stable ``why`` code and
+the ``params`` it names (strings), from which the console says it in the reader's language;
+``params["source"] == "cdr"`` when the call's CDR told.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from crm_bridge.vocab import CampaignMode, Disposition
@@ -38,6 +43,32 @@ CAUSES_NO_ANSWER = frozenset({18, 19})  # no user responding, no answer
 CAUSE_REJECTED = 21  # call rejected: chan_pjsip's cause for SIP 603 Decline (and 401/403/407)
 HUMAN_VERDICTS = frozenset({"HUMAN", "NOTSURE"})
 FLOW_FAILED = "dunning:flow-failed"  # the dialplan's mark: the payment flow's controller failed
+
+
+class Why(StrEnum):
+    """Why an attempt ended as it did: a stable code for the console (with ``Finish.params``)."""
+
+    BUSY = "busy"
+    RANG_OUT = "rang-out"
+    NO_ANSWER = "no-answer"  # params: cause
+    DECLINED = "declined"
+    NOT_CONNECTED = "not-connected"  # params: detail (an originate reason, a cause, a CDR's)
+    ORIGINATE_ERROR = "originate-error"
+    LOST = "lost"  # no channel and no CDR after a restart
+    HUNG_UP_IN_DETECTION = "hung-up-in-detection"
+    MACHINE = "machine"
+    NO_AGENT_IN_TIME = "no-agent-in-time"
+    NO_AGENT_DISPOSITION = "no-agent-disposition"  # params: agent
+    HUNG_UP_IN_FLOW = "hung-up-in-flow"
+    SAID_WRONG_NUMBER = "said-wrong-number"
+    PROMISED = "promised"
+    PROMISED_THEN_HUNG_UP = "promised-then-hung-up"
+    NO_PROMISE_STORED = "no-promise-stored"
+    CHOSE = "chose"  # params: intent (pay, dispute)
+    LEFT_FLOW = "left-flow"  # params: intent
+    NO_PROMISE = "no-promise"
+    FLOW_FAILED = "flow-failed"
+    AGENT = "agent"  # recorded by the agent (params: note, their own words, if any)
 
 
 class AttemptState(StrEnum):
@@ -95,6 +126,12 @@ class StampAnswer:
 class Finish:
     disposition: Disposition
     reason: str
+    why: Why
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def noting(self, suffix: str, **params: str) -> Finish:
+        """The same finish, its reason extended (``" (from the CDR)"``) and ``params`` added."""
+        return Finish(self.disposition, self.reason + suffix, self.why, {**self.params, **params})
 
 
 @dataclass(frozen=True)
@@ -178,25 +215,29 @@ class Step:
 def unanswered(reason: int) -> Finish:
     """After an Originate that was not answered, by its reason code."""
     if reason == ORIGINATE_BUSY:
-        return Finish(Disposition.BUSY, "busy")
+        return Finish(Disposition.BUSY, "busy", Why.BUSY)
     if reason == ORIGINATE_NO_ANSWER:
-        return Finish(Disposition.NO_ANSWER, "rang out without an answer")
-    return Finish(Disposition.FAILED, f"not connected (originate reason {reason})")
+        return Finish(Disposition.NO_ANSWER, "rang out without an answer", Why.RANG_OUT)
+    why = f"not connected (originate reason {reason})"
+    return Finish(Disposition.FAILED, why, Why.NOT_CONNECTED, {"detail": f"reason {reason}"})
 
 
 def unanswered_cause(cause: int) -> Finish:
     """After a hang-up before any answer, by Asterisk's hang-up cause."""
     known = _known_cause(cause)
-    return known or Finish(Disposition.FAILED, f"not connected (cause {cause})")
+    why = f"not connected (cause {cause})"
+    detail = {"detail": f"cause {cause}"}
+    return known or Finish(Disposition.FAILED, why, Why.NOT_CONNECTED, detail)
 
 
 def _known_cause(cause: int) -> Finish | None:
     if cause == CAUSE_BUSY:
-        return Finish(Disposition.BUSY, "busy (cause 17)")
+        return Finish(Disposition.BUSY, "busy (cause 17)", Why.BUSY)
     if cause in CAUSES_NO_ANSWER:
-        return Finish(Disposition.NO_ANSWER, f"no answer (cause {cause})")
+        why = f"no answer (cause {cause})"
+        return Finish(Disposition.NO_ANSWER, why, Why.NO_ANSWER, {"cause": str(cause)})
     if cause == CAUSE_REJECTED:
-        return Finish(Disposition.REFUSED, "declined the call (cause 21, SIP 603)")
+        return Finish(Disposition.REFUSED, "declined the call (cause 21, SIP 603)", Why.DECLINED)
     return None
 
 
@@ -232,11 +273,14 @@ def _on_hangup(live: Live, cause: int) -> Step:
         return _ended(live, unanswered_cause(cause))
     if state is AttemptState.ANSWERED:  # the verdict was missed, or the person hung up first
         why = "hung up during answering-machine detection"
-        return _ended(live, FinishFromCdr(Finish(Disposition.NO_ANSWER, why)))
+        detection = Finish(Disposition.NO_ANSWER, why, Why.HUNG_UP_IN_DETECTION)
+        return _ended(live, FinishFromCdr(detection))
     if state is AttemptState.MACHINE:
-        return _to(live, AttemptState.ENDED, Finish(Disposition.MACHINE, live.amd))
+        return _to(live, AttemptState.ENDED, Finish(Disposition.MACHINE, live.amd, Why.MACHINE))
     if state is AttemptState.CONNECTED:
-        fallback = Finish(Disposition.REFUSED, f"no disposition from agent {live.agent}")
+        why = f"no disposition from agent {live.agent}"
+        agent = {"agent": live.agent}
+        fallback = Finish(Disposition.REFUSED, why, Why.NO_AGENT_DISPOSITION, agent)
         return _to(
             live,
             AttemptState.ENDED,
@@ -245,8 +289,9 @@ def _on_hangup(live: Live, cause: int) -> Step:
         )
     if live.mode is CampaignMode.PROGRESSIVE:
         why = f"{live.amd}; no agent within the connect time"
-        return _ended(live, Finish(Disposition.ABANDONED, why))
-    fallback = Finish(Disposition.REFUSED, f"{live.amd}; hung up in the payment flow")
+        return _ended(live, Finish(Disposition.ABANDONED, why, Why.NO_AGENT_IN_TIME))
+    why = f"{live.amd}; hung up in the payment flow"
+    fallback = Finish(Disposition.REFUSED, why, Why.HUNG_UP_IN_FLOW)
     return _to(live, AttemptState.ENDED, FinishFromFlow(fallback))
 
 
@@ -300,14 +345,18 @@ def from_flow(intent: str | None, promised: bool, wrong_number: bool = False) ->
     """What the payment flow came to: ``intent`` of the hand-off to a person (None: the flow
     ended without one), whether a promise to pay was recorded on the call."""
     if wrong_number:
-        return Finish(Disposition.WRONG_NUMBER, "the person said it is a wrong number (9)")
+        why = "the person said it is a wrong number (9)"
+        return Finish(Disposition.WRONG_NUMBER, why, Why.SAID_WRONG_NUMBER)
     if promised:
-        return Finish(Disposition.PROMISED, "promised a payment date in the payment flow")
+        why = "promised a payment date in the payment flow"
+        return Finish(Disposition.PROMISED, why, Why.PROMISED)
     if intent in HANDOFF_DISPOSITIONS:
-        return Finish(HANDOFF_DISPOSITIONS[intent], f"chose {intent}: transferred to collections")
+        why = f"chose {intent}: transferred to collections"
+        return Finish(HANDOFF_DISPOSITIONS[intent], why, Why.CHOSE, {"intent": intent})
     if intent is not None:
-        return Finish(Disposition.REFUSED, f"left the payment flow for a person ({intent})")
-    return Finish(Disposition.REFUSED, "heard the premium due, made no promise")
+        why = f"left the payment flow for a person ({intent})"
+        return Finish(Disposition.REFUSED, why, Why.LEFT_FLOW, {"intent": intent})
+    return Finish(Disposition.REFUSED, "heard the premium due, made no promise", Why.NO_PROMISE)
 
 
 def verdict_in_path(ivr_path: str) -> str | None:
@@ -333,27 +382,48 @@ def from_cdr(
     from its CDR (Asterisk's disposition: ANSWERED, NO ANSWER, BUSY, FAILED; its hang-up
     cause, which wins over the disposition of a call never answered; the path the dialplan
     kept) and what the attempt's row kept."""
-    why = " (from the CDR)"
     amd_status = amd_status or verdict_in_path(ivr_path)
     known = _known_cause(hangup_cause)
     if cdr_disposition != "ANSWERED" and known is not None:
-        return Finish(known.disposition, known.reason + why)
-    if cdr_disposition != "ANSWERED":
-        finish = {
-            "BUSY": Finish(Disposition.BUSY, "busy"),
-            "NO ANSWER": Finish(Disposition.NO_ANSWER, "rang out without an answer"),
-        }.get(cdr_disposition, Finish(Disposition.FAILED, f"not connected ({cdr_disposition})"))
-        return Finish(finish.disposition, finish.reason + why)
+        finish = known
+    elif cdr_disposition != "ANSWERED":
+        finish = _unanswered_cdr(cdr_disposition)
+    else:
+        finish = _answered_cdr(amd_status, mode, promised, connected_agent, ivr_path)
+    return finish.noting(" (from the CDR)", source="cdr")
+
+
+def _unanswered_cdr(cdr_disposition: str) -> Finish:
+    if cdr_disposition == "BUSY":
+        return Finish(Disposition.BUSY, "busy", Why.BUSY)
+    if cdr_disposition == "NO ANSWER":
+        return Finish(Disposition.NO_ANSWER, "rang out without an answer", Why.RANG_OUT)
+    why = f"not connected ({cdr_disposition})"
+    return Finish(Disposition.FAILED, why, Why.NOT_CONNECTED, {"detail": cdr_disposition})
+
+
+def _answered_cdr(
+    amd_status: str | None,
+    mode: CampaignMode,
+    promised: bool,
+    connected_agent: str | None,
+    ivr_path: str,
+) -> Finish:
     if amd_status == "MACHINE":
-        return Finish(Disposition.MACHINE, "AMD MACHINE" + why)
+        return Finish(Disposition.MACHINE, "AMD MACHINE", Why.MACHINE)
     if ivr_path.endswith(FLOW_FAILED):
-        return Finish(Disposition.FAILED, "the payment flow failed (controller unreachable)" + why)
+        why = "the payment flow failed (controller unreachable)"
+        return Finish(Disposition.FAILED, why, Why.FLOW_FAILED)
     if amd_status not in HUMAN_VERDICTS:
-        return Finish(Disposition.NO_ANSWER, "hung up during answering-machine detection" + why)
+        why = "hung up during answering-machine detection"
+        return Finish(Disposition.NO_ANSWER, why, Why.HUNG_UP_IN_DETECTION)
     if promised:
-        return Finish(Disposition.PROMISED, "promised a payment date" + why)
+        return Finish(Disposition.PROMISED, "promised a payment date", Why.PROMISED)
     if mode is CampaignMode.PROGRESSIVE and not connected_agent:
-        return Finish(Disposition.ABANDONED, "no agent within the connect time" + why)
+        why = "no agent within the connect time"
+        return Finish(Disposition.ABANDONED, why, Why.NO_AGENT_IN_TIME)
     if connected_agent:
-        return Finish(Disposition.REFUSED, f"no disposition from agent {connected_agent}" + why)
-    return Finish(Disposition.REFUSED, "hung up in the payment flow" + why)
+        why = f"no disposition from agent {connected_agent}"
+        agent = {"agent": connected_agent}
+        return Finish(Disposition.REFUSED, why, Why.NO_AGENT_DISPOSITION, agent)
+    return Finish(Disposition.REFUSED, "hung up in the payment flow", Why.HUNG_UP_IN_FLOW)

@@ -28,14 +28,19 @@ date. ``final`` means the target will never be dialled in this campaign (drop it
 ``dial=False`` with neither ``final`` nor ``not_before`` means ask again later (an attempt in
 progress, a paused campaign).
 
+Besides its English ``reason`` (the log's), a decision carries ``params``: the facts its reason
+names, as strings (dates and instants ISO, the customer's wall times ``HH:MM``), so the console
+says the same in the reader's language from ``check`` and ``params`` without parsing the
+sentence. A check with several causes names its cause in ``params["kind"]``.
+
 ``attempts_so_far`` may hold more than needed (the dialer passes the campaign's attempts on the
 policy and every campaign's attempts on the number): each check picks its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -84,6 +89,7 @@ class Decision:
     not_before: datetime | None = None  # UTC; when to ask again
     check: Check = Check.DIAL
     final: bool = False  # never in this campaign
+    params: Mapping[str, str] = field(default_factory=dict)  # what ``reason`` names
 
 
 @dataclass(frozen=True)
@@ -102,17 +108,20 @@ class _Ctx:
     retry_at: datetime | None  # the last attempt's end + its retry delay
     earliest: datetime  # every time-based check passes from here on, calling hours aside
 
-    def skip(self, check: Check, why: str, *, final: bool = False) -> Decision:
+    def skip(
+        self, check: Check, why: str, params: Mapping[str, str], *, final: bool = False
+    ) -> Decision:
         """A refusal; unless ``final``, ``not_before`` is the first window opening at or after
         ``earliest`` (final after all when no window is left)."""
+        params = {"zone": self.tz.key, **params}
         if final:
-            return Decision(False, f"skipped: {why}", None, check, final=True)
+            return Decision(False, f"skipped: {why}", None, check, True, params)
         opens = sch.next_open(self.campaign.schedule, self.tz, self.earliest)
         if opens is None:
-            return Decision(False, f"skipped: {why}; no calling window left", None, check, True)
-        return Decision(
-            False, f"skipped: {why}; next try {sch.describe(opens, self.tz)}", opens, check
-        )
+            why = f"skipped: {why}; no calling window left"
+            return Decision(False, why, None, check, True, params)
+        why = f"skipped: {why}; next try {sch.describe(opens, self.tz)}"
+        return Decision(False, why, opens, check, False, params)
 
 
 Gate = Callable[[_Ctx], Decision | None]
@@ -126,28 +135,38 @@ def _state(c: _Ctx) -> Decision | None:
     if state is CampaignState.RUNNING:
         return None
     why = f"skipped: campaign {c.campaign.id} is {state}"
-    return Decision(False, why, None, Check.CAMPAIGN_STATE, final=state in ENDED_STATES)
+    final = state in ENDED_STATES
+    return Decision(False, why, None, Check.CAMPAIGN_STATE, final, {"state": state.value})
 
 
 def _calendar(c: _Ctx) -> Decision | None:
     day = sch.local_date(c.now, c.tz)
-    problem = sch.day_problem(c.campaign.schedule, day)
-    if problem is None:
+    schedule = c.campaign.schedule
+    kind = sch.day_kind(schedule, day)
+    if kind is None:
         return None
-    final = day > c.campaign.schedule.end_date
-    return c.skip(Check.SCHEDULE, f"{problem} in {c.tz.key}", final=final)
+    problem = sch.day_problem(schedule, day)
+    params = {
+        "kind": kind.value,
+        "day": day.isoformat(),
+        "start": schedule.start_date.isoformat(),
+        "end": schedule.end_date.isoformat(),
+    }
+    final = day > schedule.end_date
+    return c.skip(Check.SCHEDULE, f"{problem} in {c.tz.key}", params, final=final)
 
 
 def _paid_in_crm(c: _Ctx) -> Decision | None:
     if c.facts is None:  # the hopper's view: checked again by decide
         return None
     if c.facts.paid_date is not None:
-        return c.skip(Check.PAID, f"paid {c.facts.paid_date.isoformat()}", final=True)
+        paid = c.facts.paid_date.isoformat()
+        return c.skip(Check.PAID, f"paid {paid}", {"date": paid}, final=True)
     status = c.facts.policy_status
     if status in (PolicyStatus.CANCELLED, PolicyStatus.LAPSED):
-        return c.skip(
-            Check.POLICY_CLOSED, f"policy {c.target.policy_number} is {status}", final=True
-        )
+        policy = c.target.policy_number
+        params = {"kind": "status", "policy": policy, "status": status.value}
+        return c.skip(Check.POLICY_CLOSED, f"policy {policy} is {status}", params, final=True)
     return None
 
 
@@ -155,33 +174,57 @@ def _closed_by_attempt(c: _Ctx) -> Decision | None:
     for attempt in c.mine:
         if attempt.disposition in CLOSING:
             why = f"{attempt.disposition} on attempt {attempt.seq} ({attempt.id})"
-            return c.skip(Check.POLICY_CLOSED, why, final=True)
+            params = {
+                "kind": "attempt",
+                "disposition": str(attempt.disposition),
+                "seq": str(attempt.seq),
+                "attempt": attempt.id,
+            }
+            return c.skip(Check.POLICY_CLOSED, why, params, final=True)
     return None
 
 
 def _promised(c: _Ctx) -> Decision | None:
     if c.promise is None or c.promise.promised_date < sch.local_date(c.now, c.tz):
         return None
-    return c.skip(Check.PROMISED, f"promised {c.promise}")
+    promise = c.promise
+    params = {"amount": f"{promise.amount:.2f}", "date": promise.promised_date.isoformat()}
+    return c.skip(Check.PROMISED, f"promised {promise}", params)
 
 
 def _rule(c: _Ctx) -> Decision | None:
     mismatch = c.campaign.rule.mismatch(c.target)
-    return None if mismatch is None else c.skip(Check.TARGET_RULE, mismatch, final=True)
+    if mismatch is None:
+        return None
+    return c.skip(Check.TARGET_RULE, mismatch, _rule_params(c), final=True)
+
+
+def _rule_params(c: _Ctx) -> dict[str, str]:
+    rule, target = c.campaign.rule, c.target
+    if target.days_overdue < rule.min_days_overdue:
+        days, least = str(target.days_overdue), str(rule.min_days_overdue)
+        return {"kind": "days-overdue", "value": days, "min": least}
+    if target.amount_due < rule.min_amount:
+        due, least = f"{target.amount_due:.2f}", f"{rule.min_amount:.2f}"
+        return {"kind": "amount", "value": due, "min": least}
+    if rule.products and target.product not in rule.products:
+        return {"kind": "product", "value": str(target.product)}
+    return {"kind": "region", "value": str(target.region)}
 
 
 def _number_flags(c: _Ctx) -> Decision | None:
     if c.facts is None:
         return None
     number = c.target.number
+    customer = str(c.target.customer_id)
     flags = (
         (c.facts.do_not_call, Check.DO_NOT_CALL, f"{number} is on the do-not-call list"),
         (c.facts.blacklisted, Check.BLACKLISTED, f"{number} is blacklisted"),
-        (c.facts.opted_out, Check.OPTED_OUT, f"customer {c.target.customer_id} opted out"),
+        (c.facts.opted_out, Check.OPTED_OUT, f"customer {customer} opted out"),
     )
     for flagged, check, why in flags:
         if flagged:
-            return c.skip(check, why, final=True)
+            return c.skip(check, why, {"number": number, "customer": customer}, final=True)
     return None
 
 
@@ -189,7 +232,8 @@ def _wrong_number(c: _Ctx) -> Decision | None:
     for attempt in c.on_number:
         if attempt.disposition is Disposition.WRONG_NUMBER:
             why = f"{c.target.number} is a wrong number (attempt {attempt.id})"
-            return c.skip(Check.WRONG_NUMBER, why, final=True)
+            params = {"number": c.target.number, "attempt": attempt.id}
+            return c.skip(Check.WRONG_NUMBER, why, params, final=True)
     return None
 
 
@@ -198,14 +242,25 @@ def _hours(c: _Ctx) -> Decision | None:
     if sch.in_window(c.campaign.schedule, c.tz, c.now):
         return None
     why = f"{sch.describe(c.now, c.tz)} in {c.tz.key} is outside calling hours {hours}"
-    return c.skip(Check.CALLING_HOURS, why)
+    return c.skip(Check.CALLING_HOURS, why, _hours_params(c))
+
+
+def _hours_params(c: _Ctx) -> dict[str, str]:
+    hours = c.campaign.schedule.hours
+    return {
+        "local": sch.wall_time(c.now, c.tz),
+        "zone": c.tz.key,
+        "start": f"{hours.start:%H:%M}",
+        "end": f"{hours.end:%H:%M}",
+    }
 
 
 def _in_progress(c: _Ctx) -> Decision | None:
     for attempt in (*c.mine, *c.on_number):
         if attempt.in_progress:
             why = f"skipped: attempt {attempt.id} to {attempt.number} is in progress"
-            return Decision(False, why, None, Check.IN_PROGRESS)
+            params = {"attempt": attempt.id, "number": attempt.number}
+            return Decision(False, why, None, Check.IN_PROGRESS, False, params)
     return None
 
 
@@ -213,7 +268,9 @@ def _policy_cap(c: _Ctx) -> Decision | None:
     cap = c.campaign.retry.max_attempts_per_policy
     if len(c.mine) < cap:
         return None
-    return c.skip(Check.POLICY_CAP, f"{len(c.mine)} attempts on the policy, max {cap}", final=True)
+    why = f"{len(c.mine)} attempts on the policy, max {cap}"
+    params = {"count": str(len(c.mine)), "max": str(cap)}
+    return c.skip(Check.POLICY_CAP, why, params, final=True)
 
 
 def _outcome_cap(c: _Ctx) -> Decision | None:
@@ -224,9 +281,9 @@ def _outcome_cap(c: _Ctx) -> Decision | None:
     ended = sum(1 for attempt in c.mine if attempt.disposition is last)
     if ended < rule.max_attempts:
         return None
-    return c.skip(
-        Check.OUTCOME_CAP, f"{ended} attempts ended {last}, max {rule.max_attempts}", final=True
-    )
+    why = f"{ended} attempts ended {last}, max {rule.max_attempts}"
+    params = {"count": str(ended), "disposition": str(last), "max": str(rule.max_attempts)}
+    return c.skip(Check.OUTCOME_CAP, why, params, final=True)
 
 
 def _daily_cap(c: _Ctx) -> Decision | None:
@@ -235,7 +292,8 @@ def _daily_cap(c: _Ctx) -> Decision | None:
         return None
     day = sch.local_date(c.now, c.tz).isoformat()
     why = f"{c.today} attempts on {c.target.number} on {day} in {c.tz.key}, max {cap} a day"
-    return c.skip(Check.DAILY_CAP, why)
+    params = {"count": str(c.today), "number": c.target.number, "day": day, "max": str(cap)}
+    return c.skip(Check.DAILY_CAP, why, params)
 
 
 def _retry_delay(c: _Ctx) -> Decision | None:
@@ -245,14 +303,20 @@ def _retry_delay(c: _Ctx) -> Decision | None:
     why = (
         f"attempt {last.seq} ended {last.disposition}; retry from {sch.describe(c.retry_at, c.tz)}"
     )
-    return c.skip(Check.RETRY_DELAY, why)
+    params = {
+        "seq": str(last.seq),
+        "disposition": str(last.disposition),
+        "retry_at": sch.utc(c.retry_at).isoformat(),
+    }
+    return c.skip(Check.RETRY_DELAY, why, params)
 
 
 def _dial(c: _Ctx) -> Decision:
     seq = next_seq(c.mine)
     where = f"{sch.describe(c.now, c.tz)} in {c.tz.key}, inside {c.campaign.schedule.hours}"
     why = f"dial: attempt {seq} on policy {c.target.policy_number} to {c.target.number}, {where}"
-    return Decision(True, why)
+    params = {"seq": str(seq), "policy": c.target.policy_number, "number": c.target.number}
+    return Decision(True, why, params={**params, **_hours_params(c)})
 
 
 GATES: tuple[Gate, ...] = (
@@ -377,4 +441,5 @@ def number_plan(target: Target, allowed_prefixes: Sequence[str] = ()) -> Decisio
     if verdict.allowed:
         return None
     why = f"skipped: {target.number!r} is a {verdict.reason} by the numbering plan"
-    return Decision(False, why, None, Check.NUMBER_PLAN, final=True)
+    params = {"number": target.number, "kind": verdict.kind.value}
+    return Decision(False, why, None, Check.NUMBER_PLAN, True, params)

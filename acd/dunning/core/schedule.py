@@ -12,6 +12,7 @@ one that occurs twice (fall back) to its first occurrence (``fold=0``).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from acd.dunning.core.model import CampaignError, Schedule
@@ -51,17 +52,45 @@ def describe(at: datetime, tz: ZoneInfo) -> str:
     return f"{local:%Y-%m-%d %H:%M %Z} ({WEEKDAY_NAMES[local.weekday()]})"
 
 
+class DayKind(StrEnum):
+    """Why a local date is not a calling day: a stable code for the console's translations."""
+
+    BEFORE_START = "before-start"
+    AFTER_END = "after-end"
+    HOLIDAY = "holiday"
+    WEEKDAY = "weekday"
+
+
+def day_kind(schedule: Schedule, day: date) -> DayKind | None:
+    """Which rule keeps ``day`` (a local date) from being a calling day; ``None`` when it is one."""
+    if day < schedule.start_date:
+        return DayKind.BEFORE_START
+    if day > schedule.end_date:
+        return DayKind.AFTER_END
+    if day in schedule.holidays:
+        return DayKind.HOLIDAY
+    if day.weekday() not in schedule.weekdays:
+        return DayKind.WEEKDAY
+    return None
+
+
 def day_problem(schedule: Schedule, day: date) -> str | None:
     """Why ``day`` (a local date) is not a calling day; ``None`` when it is one."""
-    if day < schedule.start_date:
+    kind = day_kind(schedule, day)
+    if kind is DayKind.BEFORE_START:
         return f"{day.isoformat()} is before the campaign starts ({schedule.start_date})"
-    if day > schedule.end_date:
+    if kind is DayKind.AFTER_END:
         return f"{day.isoformat()} is after the campaign ended ({schedule.end_date})"
-    if day in schedule.holidays:
+    if kind is DayKind.HOLIDAY:
         return f"{day.isoformat()} is a holiday"
-    if day.weekday() not in schedule.weekdays:
+    if kind is DayKind.WEEKDAY:
         return f"{day.isoformat()} is a {WEEKDAY_NAMES[day.weekday()]}, not a calling day"
     return None
+
+
+def wall_time(at: datetime, tz: ZoneInfo) -> str:
+    """``09:00``: an instant on the customer's wall clock, for a decision's parameters."""
+    return f"{utc(at).astimezone(tz):%H:%M}"
 
 
 def window_on(schedule: Schedule, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -74,7 +103,7 @@ def in_window(schedule: Schedule, tz: ZoneInfo, at: datetime) -> bool:
     """Whether ``at`` falls in a calling window (calling day, ``start <= t < end``)."""
     at = utc(at)
     day = local_date(at, tz)
-    if day_problem(schedule, day) is not None:
+    if day_kind(schedule, day) is not None:
         return False
     opens, closes = window_on(schedule, day, tz)
     return opens <= at < closes
@@ -86,7 +115,7 @@ def next_open(schedule: Schedule, tz: ZoneInfo, at: datetime) -> datetime | None
     at = utc(at)
     day = max(local_date(at, tz), schedule.start_date)
     while day <= schedule.end_date:
-        if day_problem(schedule, day) is None:
+        if day_kind(schedule, day) is None:
             opens, closes = window_on(schedule, day, tz)
             if opens < closes and at < closes:  # (a window a DST gap swallowed is none)
                 return max(at, opens)

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from acd.dunning.core.attempts import Why
 from acd.dunning.core.codec import spec_from
 from acd.dunning.core.model import CampaignError, PromiseToPay
 from acd.dunning.facts import CampaignFacts
@@ -204,8 +205,12 @@ async def record_disposition(request: web.Request) -> web.Response:
         raise ApiError("attempt-not-found", "no such attempt in this campaign")
     if who.role is Role.AGENT and attempt.agent_extension != who.extension:
         raise ApiError("forbidden", "an agent records the disposition of their own calls only")
-    disposition, promise, reason = _disposition(await json_object(request))
-    written = await repo.finish(attempt.attempt_id, disposition, repo.now(), reason, promise)
+    disposition, promise, note = _disposition(await json_object(request))
+    reason = note or "recorded by the agent"
+    params = {"note": note} if note else {}
+    written = await repo.finish(
+        attempt.attempt_id, disposition, repo.now(), reason, promise, why=Why.AGENT, params=params
+    )
     if not written:
         raise ApiError("campaign-state", "the attempt has a disposition already", 409)
     stored = await repo.attempt(attempt.attempt_id)
@@ -218,9 +223,9 @@ def _disposition(body: dict[str, Any]) -> tuple[Disposition, PromiseToPay | None
     except ValueError:
         allowed = ", ".join(d.value for d in Disposition)
         raise ApiError("campaign-invalid", f"disposition must be one of {allowed}", 422) from None
-    reason = str(body.get("reason", "recorded by the agent"))[:500]
+    note = str(body.get("reason", ""))[:500]  # the agent's own words, if any
     if disposition is not Disposition.PROMISED:
-        return disposition, None, reason
+        return disposition, None, note
     try:
         promise = PromiseToPay(
             Decimal(str(body["promise_amount"])), date.fromisoformat(str(body["promise_date"]))
@@ -228,7 +233,7 @@ def _disposition(body: dict[str, Any]) -> tuple[Disposition, PromiseToPay | None
     except (KeyError, ValueError, InvalidOperation, CampaignError) as exc:
         why = "promised needs promise_date (YYYY-MM-DD) and a positive promise_amount"
         raise ApiError("campaign-invalid", why, 422) from exc
-    return disposition, promise, reason
+    return disposition, promise, note
 
 
 # ---- the do-not-call list -------------------------------------------------------------------

@@ -154,7 +154,8 @@ async def test_attempts_decisions_results_and_a_disposition(
     attempt = Attempt(cid, target.policy_id, 1, target.number, NOW)
     assert await repo.claim(NewAttempt(attempt, target.customer_id, "dun-api-1"))
     await repo.answered(attempt.id, NOW, "HUMAN", agent="8001")
-    skip = Decision(False, "skipped: paid 2026-11-20", None, Check.PAID, final=True)
+    paid = {"date": "2026-11-20"}
+    skip = Decision(False, "skipped: paid 2026-11-20", None, Check.PAID, True, paid)
     dial = Decision(True, "dial: attempt 1")
     await repo.log_decisions(cid, [(target, dial, attempt.id), (target, skip, None)], NOW)
 
@@ -167,6 +168,7 @@ async def test_attempts_decisions_results_and_a_disposition(
         "dial: attempt 1",
         "skipped: paid 2026-11-20",
     }
+    assert {d["check"]: d["params"] for d in body["decisions"]} == {"dial": {}, "paid": paid}
     status, body = await _call(client, "GET", f"/campaigns/{cid}/decisions?policy_id=x")
     assert status == 400
 
@@ -177,6 +179,7 @@ async def test_attempts_decisions_results_and_a_disposition(
     status, body = await _call(client, "POST", path, promised)
     assert status == 200 and body["disposition"] == Disposition.PROMISED.value
     assert (body["promise_date"], body["promise_amount"]) == ("2026-11-30", "580.00")
+    assert (body["reason_code"], body["reason_params"]) == ("agent", {})
     status, body = await _call(client, "POST", path, {"disposition": "refused"})
     assert (status, body["error"]) == (409, "campaign-state")
 

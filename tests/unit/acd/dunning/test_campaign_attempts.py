@@ -25,6 +25,7 @@ from acd.dunning.core.attempts import (
     OriginateFailed,
     ReleaseAgent,
     StampAnswer,
+    Why,
     apply,
     from_cdr,
     from_flow,
@@ -92,7 +93,9 @@ def test_a_machine_is_a_machine_and_frees_the_reserved_agent_at_once() -> None:
     assert live.state is AttemptState.ENDED
     assert commands[0] == StampAnswer()
     assert ReleaseAgent("8001") in commands
-    assert commands[-1] == Finish(Disposition.MACHINE, "AMD MACHINE (LONGGREETING-1600-1500)")
+    assert commands[-1] == Finish(
+        Disposition.MACHINE, "AMD MACHINE (LONGGREETING-1600-1500)", Why.MACHINE
+    )
 
 
 def test_agentless_person_keeps_the_flows_outcome_else_refused() -> None:
@@ -116,7 +119,12 @@ def test_progressive_person_connected_to_the_agent_waits_for_their_disposition()
     assert AgentConnected("8001") in commands and StampAnswer(agent="8001") in commands
     assert AgentCallEnded("8001") in commands
     (wait,) = [c for c in commands if isinstance(c, AwaitAgentDisposition)]
-    assert wait.fallback == Finish(Disposition.REFUSED, "no disposition from agent 8001")
+    assert wait.fallback == Finish(
+        Disposition.REFUSED,
+        "no disposition from agent 8001",
+        Why.NO_AGENT_DISPOSITION,
+        {"agent": "8001"},
+    )
     assert ReleaseAgent("8001") not in commands
 
 

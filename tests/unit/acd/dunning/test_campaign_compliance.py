@@ -360,3 +360,41 @@ def test_timing_ignores_the_crm_facts_decide_checks() -> None:
     camp = campaign()
     assert timing(camp, target(), [], FRIDAY_NOON_SH).dial
     assert not decide(facts(opted_out=True), camp, [], FRIDAY_NOON_SH).dial
+
+
+# ---- the facts a reason names, for the console's translations ----------------------------
+
+
+def test_a_decision_names_its_facts_in_params_beside_the_english_reason() -> None:
+    paid = decide(facts(paid_date=date(2026, 11, 20)), campaign(), [], FRIDAY_NOON_SH)
+    assert paid.params == {"zone": "Asia/Shanghai", "date": "2026-11-20"}
+
+    dial = decide(facts(), campaign(), [], FRIDAY_NOON_SH)
+    assert dial.params == {
+        "seq": "1",
+        "policy": "P-1001",
+        "number": "13800138000",
+        "local": "12:00",
+        "zone": "Asia/Shanghai",
+        "start": "09:00",
+        "end": "20:00",
+    }
+
+    promise = PromiseToPay(Decimal("580.00"), date(2026, 11, 25))
+    promised = decide(facts(promise=promise), campaign(), [], FRIDAY_NOON_SH)
+    assert (promised.params["amount"], promised.params["date"]) == ("580.00", "2026-11-25")
+
+    smaller = decide(facts(target(amount_due=Decimal("40.00"))), campaign(), [], FRIDAY_NOON_SH)
+    assert smaller.params == {
+        "zone": "Asia/Shanghai",
+        "kind": "amount",
+        "value": "40.00",
+        "min": "100.00",
+    }
+
+
+def test_a_day_that_is_not_a_calling_day_names_its_kind() -> None:
+    saturday = utc(2026, 11, 21, 4)
+    decision = decide(facts(), campaign(weekdays=WEEKDAYS), [], saturday)
+    assert decision.check is Check.SCHEDULE
+    assert (decision.params["kind"], decision.params["day"]) == ("weekday", "2026-11-21")

@@ -51,7 +51,9 @@ class Campaigns:
     async def attempt(self, attempt_id: str) -> StoredAttempt:
         return attempt()
 
-    async def finish(self, attempt_id: str, disposition: Disposition, *args: Any) -> bool:
+    async def finish(
+        self, attempt_id: str, disposition: Disposition, *args: Any, **named: Any
+    ) -> bool:
         self.finished.append((attempt_id, disposition, args[1]))
         return True
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ivr_acd.web.exports import LANG_PARAM
+
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 _DISPOSITIONS = [
     "paid",
@@ -157,6 +159,13 @@ _CAMPAIGN = {
         },
     ]
 }
+_PARAMS: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {"type": "string"},
+    "description": "the facts the reason names (ISO dates and instants, local HH:MM), so a "
+    "console can say it in its reader's language; ``kind`` names the cause of a check with "
+    "several",
+}
 _ATTEMPT = {
     "type": "object",
     "properties": {
@@ -175,7 +184,13 @@ _ATTEMPT = {
         "promise_amount": {"type": ["string", "null"]},
         "amd_status": {"type": ["string", "null"]},
         "agent": {"type": ["string", "null"]},
-        "reason": {"type": "string"},
+        "reason": {"type": "string", "description": "in English, for the log"},
+        "reason_code": {
+            "type": "string",
+            "description": "the reason as a stable code (acd.dunning.core.attempts.Why); "
+            "empty for attempts in progress and rows from before it",
+        },
+        "reason_params": _PARAMS,
     },
 }
 _DECISION = {
@@ -188,6 +203,10 @@ _DECISION = {
         "check": {"type": "string", "description": "the check that decided (compliance.Check)"},
         "final": {"type": "boolean", "description": "never in this campaign"},
         "reason": {"type": "string", "example": "skipped: paid 2026-11-20"},
+        "params": {
+            **_PARAMS,
+            "example": {"zone": "Asia/Shanghai", "date": "2026-11-20"},
+        },
         "not_before": _TIME_OR_NULL,
         "at": _TIME,
     },
@@ -287,13 +306,13 @@ CAMPAIGN_PATHS: Final[dict[str, Any]] = {
         "get": {
             "summary": "The attempts as a CSV attachment (with the policy number)",
             "security": _BEARER,
-            "parameters": [_ID],
+            "parameters": [_ID, LANG_PARAM],
             "responses": {
                 "200": {
                     "description": "CSV",
                     "content": {"text/csv": {"schema": {"type": "string"}}},
                 },
-                **_errors(401, 403, 404),
+                **_errors(401, 403, 404, 422),
             },
         }
     },

@@ -1,7 +1,8 @@
 """/api/v1/campaigns: outbound dunning campaigns — create, list, read with their progress,
-start / pause / resume / stop, their attempts, every dial decision with its reason, the results
-as CSV; an attempt's disposition recorded by the agent who took it (progressive mode); the
-do-not-call list.
+start / pause / resume / stop, their attempts, every dial decision with its reason (and the
+``params`` it names, for the console's translations), the results as CSV (the header row in a
+person's language with ``lang``, see ``ivr_acd.web.exports``); an attempt's disposition
+recorded by the agent who took it (progressive mode); the do-not-call list.
 
 Who may (``ivr_acd.web.auth.principal``): supervisors and admins (the bearer token is admin) for
 all of it;
@@ -10,10 +11,9 @@ the field named; a transition its state does not allow is 409 ``campaign-state``
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
@@ -42,6 +42,7 @@ from ivr_acd.web.core import (
     json_object,
     unavailable,
 )
+from ivr_acd.web.exports import csv_response, csv_text, export_locale, header_row
 
 MANAGERS: Final = (Role.SUPERVISOR, Role.ADMIN)
 ACTIONS: Final = frozenset({"start", "pause", "resume", "stop"})
@@ -62,7 +63,6 @@ CSV_FIELDS: Final = (
     "agent",
     "reason",
 )
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER: Final = re.compile(r"^\+?[0-9]{3,20}$")
 
 
@@ -167,33 +167,20 @@ async def list_decisions(request: web.Request) -> web.Response:
     return web.json_response({"decisions": [d.to_dict() for d in found]})
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return f"'{value}"
-    return "" if value is None else value
-
-
-def results_csv(rows: list[tuple[StoredAttempt, str]]) -> str:
+def results_csv(rows: list[tuple[StoredAttempt, str]], header: Sequence[str] = CSV_FIELDS) -> str:
     """A header row, then one row per attempt in the order they were made."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_FIELDS)
-    for attempt, policy_number in rows:
-        values = {**attempt.to_dict(), "policy_number": policy_number}
-        writer.writerow([_cell(values[name]) for name in CSV_FIELDS])
-    return out.getvalue()
+    values = ({**attempt.to_dict(), "policy_number": number} for attempt, number in rows)
+    return csv_text(header, ([v[name] for name in CSV_FIELDS] for v in values))
 
 
 async def results(request: web.Request) -> web.Response:
     require_role(request, *MANAGERS)
+    locale = export_locale(request)
     repo = _repo(request)
     campaign_id = (await repo.get(_campaign_id(request))).id
-    return web.Response(
-        text=results_csv(await repo.results(campaign_id)),
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{campaign_id}-results.csv"'},
-    )
+    header = header_row(request, locale, "campaign-results", CSV_FIELDS)
+    text = results_csv(await repo.results(campaign_id), header)
+    return csv_response(text, f"{campaign_id}-results.csv", locale)
 
 
 async def record_disposition(request: web.Request) -> web.Response:

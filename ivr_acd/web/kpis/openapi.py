@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ivr_acd.web.exports import LANG_PARAM
+
 _EXTENSION = {"type": "string", "pattern": "^[0-9]{2,16}$"}
 _SECONDS = {"type": "integer", "minimum": 0}
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -50,7 +52,7 @@ _ERRORS = {
         "description": "error",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
-    for code in (400, 401, 403, 503)
+    for code in (400, 401, 403, 422, 503)
 }
 
 KPI_PATHS: Final[dict[str, Any]] = {
@@ -62,6 +64,7 @@ KPI_PATHS: Final[dict[str, Any]] = {
             "parameters": [
                 *_PARAMS,
                 {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}},
+                LANG_PARAM,
             ],
             "responses": {
                 "200": {
@@ -77,7 +80,7 @@ KPI_PATHS: Final[dict[str, Any]] = {
         "get": {
             "summary": "Agent KPIs for one day as a CSV attachment",
             "security": _BEARER,
-            "parameters": _PARAMS,
+            "parameters": [*_PARAMS, LANG_PARAM],
             "responses": {"200": {"description": "CSV", "content": _CSV}, **_ERRORS},
         }
     },

@@ -1,4 +1,5 @@
-"""/api/v1/kpis/agents: agent KPIs for one calendar day, as JSON or as a CSV download.
+"""/api/v1/kpis/agents: agent KPIs for one calendar day, as JSON or as a CSV download (its
+header row in a person's language with ``lang``, see ``ivr_acd.web.exports``).
 
 Who sees what (``ivr_acd.web.auth.principal``): an agent their own row, a supervisor their team's
 (and
@@ -6,9 +7,8 @@ their own), an admin and the API token everyone. Asking for another's ``extensio
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Final
 
@@ -17,11 +17,11 @@ from aiohttp import web
 from crm_bridge.kpis.figures import REPORT_FIELDS, AgentKpis, DayKpis, parse_day
 from ivr_acd.web.auth.principal import Principal, principal
 from ivr_acd.web.core import API, DEPS, ApiError, KpiQuery, choice_param, unavailable
+from ivr_acd.web.exports import csv_response, csv_text, export_locale, header_row
 
 _EXTENSION: Final = re.compile(r"[0-9]{2,16}")
 FORMATS: Final = frozenset({"json", "csv"})
 CSV_FIELDS: Final = ("day", *REPORT_FIELDS)
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _port(request: web.Request) -> KpiQuery:
@@ -66,39 +66,26 @@ def visible_rows(who: Principal, report: DayKpis, extension: str | None) -> list
     return rows
 
 
-def _cell(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula is quoted with a leading ``'``."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return f"'{value}"
-    return "" if value is None else value
-
-
-def kpi_csv(day: date, rows: list[AgentKpis]) -> str:
+def kpi_csv(day: date, rows: list[AgentKpis], header: Sequence[str] = CSV_FIELDS) -> str:
     """A header row, then one row per agent; an unknown complaint rate is empty."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_FIELDS)
-    for row in rows:
-        values = row.to_dict()
-        writer.writerow([day.isoformat(), *(_cell(values[name]) for name in REPORT_FIELDS)])
-    return out.getvalue()
+    values = (row.to_dict() for row in rows)
+    return csv_text(
+        header, ([day.isoformat(), *(v[name] for name in REPORT_FIELDS)] for v in values)
+    )
 
 
 async def agent_kpis(request: web.Request) -> web.Response:
     who = principal(request)
     kpis = _port(request)
     day, extension, as_csv = _day(request), _extension(request), _wants_csv(request)
+    locale = export_locale(request)
     report = await kpis.agents_day(day, extension)
     rows = visible_rows(who, report, extension)
     if not as_csv:
         return web.json_response(DayKpis(report.day, tuple(rows)).to_dict())
+    header = header_row(request, locale, "kpis", CSV_FIELDS)
     filename = f"agent-kpis-{report.day.isoformat()}.csv"
-    return web.Response(
-        text=kpi_csv(report.day, rows),
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(kpi_csv(report.day, rows, header), filename, locale)
 
 
 def add_kpi_routes(app: web.Application) -> None:

@@ -7,6 +7,7 @@ the 24th and is still in, 8099 is in the log but no longer in the CRM."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -31,6 +32,8 @@ from crm_bridge.repositories import (
 from crm_bridge.vocab import Role
 from ivr_acd.web.app import API, ApiDeps, build_api
 from ivr_acd.web.auth.principal import PRINCIPAL, Principal
+from ivr_acd.web.i18n import packaged_catalogs
+from ivr_acd.web.kpis.routes import CSV_FIELDS
 from tests.call_records import call_record
 
 pytestmark = pytest.mark.integration
@@ -336,6 +339,31 @@ async def test_the_day_as_csv(client: Client, path: str) -> None:
         "wrapup_seconds,missed_offers,complaint_rate"
     )
     assert _parsed(text) == [_csv_row("2026-11-23", row) for row in DAY1]
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+async def test_the_csv_for_people_has_headers_in_their_language_and_a_bom(
+    client: Client, lang: str
+) -> None:
+    """``lang``: the header row from the ``exports`` catalog, a byte-order mark for Excel; the
+    cells are the machine values of the CSV without ``lang``."""
+    query = "day=2026-11-23&format=csv"
+    people = await client.get(f"{API}/kpis/agents?{query}&lang={lang}", headers=AUTH)
+    programs = await client.get(f"{API}/kpis/agents?{query}", headers=AUTH)
+    assert (people.status, programs.status) == (200, 200), await people.text()
+    raw = await people.read()
+    assert raw.startswith(codecs.BOM_UTF8) and not (await programs.read()).startswith(b"\xef")
+    header, *rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    catalogs = packaged_catalogs()
+    assert header == [catalogs.text(lang, f"exports.kpis.{field}") for field in CSV_FIELDS]
+    assert header[0] == {"zh-CN": "日期", "en": "Day"}[lang]
+    machine_header, *machine_rows = list(csv.reader(io.StringIO(await programs.text())))
+    assert machine_header == list(CSV_FIELDS) and rows == machine_rows
+
+
+async def test_a_csv_in_another_language_is_422_invalid_locale(client: Client) -> None:
+    response = await client.get(f"{API}/kpis/agents.csv?day=2026-11-23&lang=fr", headers=AUTH)
+    assert (await _json(response, 422))["error"] == "invalid-locale"
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,8 @@ from crm_bridge.db import Database
 from crm_bridge.seed import seed
 from crm_bridge.vocab import Disposition
 from ivr_acd.web.app import API, ApiDeps, build_api
+from ivr_acd.web.campaigns.routes import CSV_FIELDS
+from ivr_acd.web.i18n import packaged_catalogs
 
 pytestmark = pytest.mark.integration
 
@@ -192,6 +194,24 @@ async def test_attempts_decisions_results_and_a_disposition(
         (attempt.id, "promised", "580.00")
     ]
     assert rows[0]["policy_number"] == target.policy_number
+    assert not text.startswith("\ufeff")  # no lang: for programs, as it always was
+    for lang in ("zh-CN", "en"):
+        await _results_for_people(client, cid, lang, text)
+    status, body = await _call(client, "GET", f"/campaigns/{cid}/results.csv?lang=de")
+    assert (status, body["error"]) == (422, "invalid-locale")
+
+
+async def _results_for_people(client: Client, cid: str, lang: str, machine: str) -> None:
+    """With ``lang`` the header row is in that language and a BOM leads; the rows are the
+    same as the machine CSV's."""
+    status, text = await _call(client, "GET", f"/campaigns/{cid}/results.csv?lang={lang}")
+    assert status == 200 and text.startswith("\ufeff")
+    header, *rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    catalogs = packaged_catalogs()
+    fields = [f"exports.campaign-results.{field}" for field in CSV_FIELDS]
+    assert header == [catalogs.text(lang, key) for key in fields]
+    assert header[1] == {"zh-CN": "保单号", "en": "Policy number"}[lang]
+    assert rows == list(csv.reader(io.StringIO(machine)))[1:]
 
 
 async def test_the_do_not_call_list(client: Client) -> None:

@@ -34,6 +34,7 @@ from playwright.async_api import (
 from ivr_acd.web.i18n import COOKIE
 from ivr_acd_dev.simulator import Call, Phone
 from tests.system.conftest import DIRECT_LINE, Stack, eventually, utc_now_iso
+from tests.system.console_i18n import catalog
 
 pytestmark = pytest.mark.system
 
@@ -350,16 +351,18 @@ async def test_the_campaigns_page_lists_a_campaign_and_stops_it(
         await sign_in(page, stack, "9001", "/console/campaigns")
         row = page.locator(f'#campaigns tr[data-campaign="{created["id"]}"]')
         await expect(row).to_contain_text(CONSOLE_CAMPAIGN["name"], timeout=UI_TIMEOUT_MS)
-        await expect(row.locator("[data-state]")).to_have_text("draft")
+        en = catalog("en")  # this browser chose English on the log-in page
+        await expect(row.locator("[data-state]")).to_have_text(en.text("campaigns.state.draft"))
         await expect(row.locator('[data-field="attempted"]')).to_have_text("0")
         await expect(row.locator('button[data-action="start"]')).to_be_enabled()
         await expect(row.locator('button[data-action="pause"]')).to_be_disabled()
         await row.click()
         await expect(page.locator("#detail-name")).to_have_text(CONSOLE_CAMPAIGN["name"])
         csv = await page.locator("#results-csv").get_attribute("href")
-        assert csv == f"/api/v1/campaigns/{created['id']}/results.csv", csv
+        assert csv == f"/api/v1/campaigns/{created['id']}/results.csv?lang=en", csv
         await row.locator('button[data-action="stop"]').click()
-        await expect(row.locator("[data-state]")).to_have_text("stopped", timeout=UI_TIMEOUT_MS)
+        stopped = en.text("campaigns.state.stopped")
+        await expect(row.locator("[data-state]")).to_have_text(stopped, timeout=UI_TIMEOUT_MS)
         await expect(row.locator('button[data-action="start"]')).to_be_disabled()
         await shoot(page, shots_dir(tmp_path) / "campaigns.png")
         status, body = await stack.get(f"/campaigns/{created['id']}")

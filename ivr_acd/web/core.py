@@ -43,6 +43,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "csrf": 403,
     "too-many-attempts": 429,
     "sessions-unavailable": 503,
+    # the console language kept on the account (PUT /auth/me/locale)
+    "invalid-locale": 422,
+    "no-account": 409,
     "bad-request": 400,
     "body-too-large": 413,
     "json-too-deep": 422,
@@ -140,6 +143,7 @@ class AgentDirectory(Protocol):
     async def delete(self, extension: str) -> None: ...
     async def authenticate(self, extension: str, password: str) -> AgentProfile | None: ...
     async def set_password(self, extension: str, password: str) -> bool: ...
+    async def set_locale(self, extension: str, locale: str) -> bool: ...
 
 
 class CallbackQuery(Protocol):

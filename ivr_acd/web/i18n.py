@@ -27,9 +27,11 @@ from aiohttp import web
 from babel import Locale
 from babel.messages.pofile import read_po
 
-LOCALES: Final = ("zh-CN", "en")
-DEFAULT_LOCALE: Final = "zh-CN"
-COOKIE: Final = "ivracd_lang"
+from crm_bridge.vocab import ConsoleLocale
+
+LOCALES: Final = tuple(locale.value for locale in ConsoleLocale)
+DEFAULT_LOCALE: Final = ConsoleLocale.ZH_CN.value
+COOKIE: Final = "ivracd_lang"  # the log-in page's language (its script writes it too)
 LOCALES_DIR: Final = Path(__file__).with_name("locales")
 _FOLDER: Final = {"zh-CN": "zh_CN", "en": "en"}  # gettext's folder names
 _PLACEHOLDER: Final = re.compile(r"\{(\w+)\}")

@@ -3,6 +3,7 @@ ask for exists, every API error code and agent state has its words, plural forms
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -152,3 +153,24 @@ def test_a_catalog_with_an_empty_translation_fails_at_start_up(tmp_path: Path) -
         )
     with pytest.raises(CatalogError, match=r"login\.sign-in"):
         Catalogs.load(folder=tmp_path)
+
+
+def test_the_chinese_catalog_uses_the_glossary_s_words_not_the_ones_it_rejected(
+    catalogs: Catalogs,
+) -> None:
+    with (LOCALES_DIR / "glossary.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len({row["term_en"] for row in rows}) == len(rows)  # one row per concept
+    rejected = {word for row in rows for word in row["rejected_zh"].split(";") if word}
+    assert {"坐席", "话后处理", "承诺还款"} <= rejected
+    zh = catalogs["zh-CN"]
+    used = {
+        key: word
+        for key, message in zh.messages.items()
+        for word in rejected
+        if word in " ".join(_text_forms(message))
+    }
+    assert used == {}
+    glossary = {row["term_en"]: row["zh_CN"] for row in rows}
+    assert zh.text("state.wrap-up") == glossary["wrap-up"]
+    assert zh.text("common.role.agent") == glossary["agent"]

@@ -365,7 +365,8 @@ async def test_the_campaigns_page_is_for_supervisors(
                 "/console/campaigns", headers=await console.cookie(extension, role)
             )
             html = await page.text()
-            assert page.status == 200 and "Campaigns" in html, role
+            title = packaged_catalogs().text("zh-CN", "campaigns.title")  # Chinese by default
+            assert page.status == 200 and title in html, role
             assert "/console/static/campaigns.js" in html and 'id="campaigns"' in html
             assert "script-src 'self'" in page.headers["Content-Security-Policy"]
             assert page.headers["Cache-Control"] == "no-store"

@@ -3,8 +3,8 @@ names) and an attempt's ``reason_code`` and ``reason_params`` (``acd.dunning.cor
 kept beside the English ``reason`` the log and the CSV keep. Rows stored before this revision
 have no code and no parameters (``''`` and ``{}``).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,6 +9,7 @@ Create Date: 2026-12-07
 """
 
 from __future__ import annotations
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa

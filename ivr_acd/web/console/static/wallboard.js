@@ -99,7 +99,7 @@ function renderQueues() {
     const line = [...board.waiting.values()].filter((call) => call.queue === name);
     const oldest = line.length ? Math.min(...line.map((call) => call.enqueued_at)) : null;
     const agents = Object.entries(figures.agents || {}).map(([state, count]) =>
-      el("span", { class: `chip state-${state}` }, t("wallboard.queues.chip", { count: fmt.number(count), state: stateName(state) })),
+      el("span", { class: `chip state-${state}` }, chipText(state, count)),
     );
     return el(
       "article",
@@ -142,9 +142,11 @@ function renderQueues() {
   clear(target, tiles.length ? tiles : el("p", { class: "muted" }, t("wallboard.queues.none")));
 }
 
-// An agent state's name in the page's language (state.* from the common catalog).
-function stateName(state) {
-  return has(`state.${state}`) ? t(`state.${state}`) : state;
+// "3 ready" on a queue's tile: one message per agent state; a state the catalog does not know
+// is shown as it came.
+function chipText(state, count) {
+  const key = `wallboard.queues.chip.${state}`;
+  return has(key) ? t(key, { count: fmt.number(count) }) : data(`${fmt.number(count)} ${state}`);
 }
 
 function vipBadge() {
@@ -355,7 +357,12 @@ export function drawHourly(figures, target, currentHour) {
   const top = niceMax(Math.max(1, ...figures.hours.map((h) => h.inbound + h.outbound)));
   const y = (count) => pad.top + plotH - (count / top) * plotH;
   const slot = plotW / 24;
-  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "hourly" });
+  const chart = svg("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    role: "img",
+    "aria-label": t("wallboard.hourly.label"),
+    class: "hourly",
+  });
   for (const mark of [0, top / 2, top]) {
     chart.append(
       svg("line", { x1: pad.left, x2: width - pad.right, y1: y(mark), y2: y(mark), class: "gridline" }),

@@ -124,7 +124,7 @@ function renderQueues() {
         { class: "figures" },
         el("dt", {}, t("wallboard.queues.service_level")),
         el("dd", { translate: "no" }, percent(figures.service_level)),
-        el("dt", {}, t("wallboard.queues.asa")),
+        el("dt", { title: t("wallboard.queues.asa_title") }, t("wallboard.queues.asa")),
         el("dd", { translate: "no" }, figures.asa_seconds == null ? "–" : fmt.duration(figures.asa_seconds)),
         el("dt", {}, t("wallboard.queues.abandon_rate")),
         el("dd", { translate: "no" }, percent(figures.abandon_rate)),

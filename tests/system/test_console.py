@@ -22,8 +22,16 @@ from typing import Any
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 
+from ivr_acd.web.i18n import COOKIE
 from ivr_acd_dev.simulator import Call, Phone
 from tests.system.conftest import DIRECT_LINE, Stack, eventually, utc_now_iso
 
@@ -104,6 +112,14 @@ async def supervisor_phone(stack: Stack) -> AsyncIterator[Phone]:
 
 def base_url(stack: Stack) -> str:
     return f"http://127.0.0.1:{stack.settings.web.port}"
+
+
+async def english(stack: Stack, browser: Browser, viewport: ViewportSize) -> BrowserContext:
+    """A browser whose log-in page remembered English (these tests read English labels; the
+    Chinese pages are tested in the test_console_i18n_* modules)."""
+    context = await browser.new_context(viewport=viewport)
+    await context.add_cookies([{"name": COOKIE, "value": "en", "url": base_url(stack)}])
+    return context
 
 
 async def sign_in(page: Page, stack: Stack, extension: str, wanted: str) -> None:
@@ -197,8 +213,8 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
 ) -> None:
     since = utc_now_iso()
     shots = shots_dir(tmp_path)
-    board_context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-    desk_context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    board_context = await english(stack, browser, {"width": 1400, "height": 1000})
+    desk_context = await english(stack, browser, {"width": 1280, "height": 900})
     wall, desk = await board_context.new_page(), await desk_context.new_page()
     page_errors: list[str] = []
     for page in (wall, desk):
@@ -325,7 +341,7 @@ async def test_the_campaigns_page_lists_a_campaign_and_stops_it(
     token)."""
     status, created = await stack.send("POST", "/campaigns", CONSOLE_CAMPAIGN)
     assert status == 201, created
-    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    context = await english(stack, browser, {"width": 1400, "height": 900})
     page = await context.new_page()
     page_errors: list[str] = []
     page.on("pageerror", lambda exc: page_errors.append(f"script error: {exc}"))

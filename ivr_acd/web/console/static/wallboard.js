@@ -104,7 +104,7 @@ function renderQueues() {
     return el(
       "article",
       { class: `tile${line.length ? " busy" : ""}`, dataset: { queue: name } },
-      el("h3", {}, data(name)),
+      el("h3", {}, label("queue", name)),
       el(
         "div",
         { class: "big" },
@@ -277,7 +277,7 @@ function renderWaiting() {
       el(
         "td",
         {},
-        data(call.queue),
+        label("queue", call.queue),
         call.language ? el("div", { class: "muted small" }, label("wallboard.language", call.language)) : null,
       ),
       el("td", {}, ticking(call.enqueued_at)),
@@ -303,11 +303,12 @@ function renderAgents() {
       { dataset: { agent: agent.extension }, class: agent.state === "logged-out" ? "dim" : "" },
       el(
         "td",
-        { translate: "no" },
-        el("strong", {}, agent.extension),
+        {},
+        el("strong", { translate: "no" }, agent.extension),
         " ",
-        agent.name || "",
-        el("div", { class: "muted small" }, agent.team || ""),
+        data(agent.name || ""),
+        // a team is named after the queue it serves
+        agent.team ? el("div", { class: "muted small" }, label("queue", agent.team)) : null,
       ),
       el("td", {}, stateBadge(agent.state, agent.reason)),
       el("td", {}, agent.state === "logged-out" ? "" : ticking(agent.since)),

@@ -34,6 +34,7 @@ from playwright.async_api import (
 from ivr_acd.web.i18n import COOKIE
 from ivr_acd_dev.simulator import Call, Phone
 from tests.system.conftest import DIRECT_LINE, Stack, eventually, utc_now_iso
+from tests.system.console_i18n import catalog
 
 pytestmark = pytest.mark.system
 
@@ -47,6 +48,7 @@ HEARD = 2000.0  # a tone another party plays, as heard (about 12,000 here)
 LISTEN_SECONDS = 2.5
 WAV_HEADER = 44
 UI_TIMEOUT_MS = 15_000
+ENGLISH = catalog("en")  # the wallboard's words these tests look for
 
 
 def tone_level(path: Path, freq_hz: int, skip_s: float = 0.5) -> float:
@@ -236,7 +238,9 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
         await desk.select_option("#pause-reason", "lunch")  # the desk's own POSTs (CSRF)
         await desk.click("#pause")
         await expect(desk.locator("#my-state")).to_have_text("paused · lunch")
-        await expect(wall.locator('#agents tr[data-agent="8001"]')).to_contain_text("lunch")
+        await expect(wall.locator('#agents tr[data-agent="8001"]')).to_contain_text(
+            ENGLISH.text("pause.lunch")
+        )
         await desk.click("#unpause")
         await expect(desk.locator("#my-state")).to_have_text("ready")
 
@@ -259,7 +263,7 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
         linkedid = await _live_linkedid(stack, CALLER)
         row = wall.locator(f'#calls tr[data-call="{linkedid}"]')
         await expect(row).to_contain_text("8001", timeout=UI_TIMEOUT_MS)
-        await expect(row).to_contain_text("on-call", timeout=UI_TIMEOUT_MS)
+        await expect(row).to_contain_text(ENGLISH.text("state.on-call"), timeout=UI_TIMEOUT_MS)
         await expect(desk.locator("#pop-title")).to_have_text("On the line")
 
         second, waiting = await _call_direct(stack, WAITING)  # 8001 is busy: it waits
@@ -292,7 +296,9 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
 
         await row.locator('button[data-mode="barge"]').click()
         await expect(row.locator("button.spy-barge")).to_have_class("spy-barge active")
-        await expect(wall.locator("#spy")).to_contain_text("Barging into")
+        await expect(wall.locator("#spy")).to_have_text(
+            ENGLISH.text("wallboard.spy.line.barge", call=f"{CALLER} ↔ 8001", phone="9001")
+        )
         barge = await _hear(tmp_path, "barge", sup=spy_leg, customer=customer, agent=ring)
         assert barge["customer"][SUPERVISOR_HZ] > HEARD, "barge: the customer hears them"
         assert barge["agent"][SUPERVISOR_HZ] > HEARD, "barge: the agent hears them"

@@ -34,7 +34,7 @@ from playwright.async_api import (
 from ivr_acd.web.i18n import COOKIE
 from ivr_acd_dev.simulator import Call, Phone
 from tests.system.conftest import DIRECT_LINE, Stack, eventually, utc_now_iso
-from tests.system.console_i18n import catalog
+from tests.system.console_i18n import catalog, use_language
 
 pytestmark = pytest.mark.system
 
@@ -132,6 +132,7 @@ async def sign_in(page: Page, stack: Stack, extension: str, wanted: str) -> None
     await page.fill("#password", PASSWORDS[extension])
     await page.click("#sign-in")
     await expect(page).to_have_url(base_url(stack) + wanted)
+    await use_language(page, "en")  # these tests read the English labels
     await expect(page.locator("#stream-status")).to_have_text("live", timeout=UI_TIMEOUT_MS)
 
 

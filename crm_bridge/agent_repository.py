@@ -25,7 +25,7 @@ from crm_bridge.agent_specs import (
 from crm_bridge.errors import AgentExistsError, CrmRejectedError, UnknownAgentError
 from crm_bridge.models import Agent, AgentSkill
 from crm_bridge.passwords import hash_password, verify_password
-from crm_bridge.vocab import Role
+from crm_bridge.vocab import ConsoleLocale, Role, member_of
 
 PROVISIONED_ROLES = (Role.AGENT.value, Role.SUPERVISOR.value)
 SIP_SECRET_BYTES = 18
@@ -53,6 +53,7 @@ class AgentProfile:
     role: str
     wrapup_seconds: int | None
     skills: dict[str, int]
+    locale: str | None = None  # the console's language (vocab.ConsoleLocale); None: default
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; ``skills`` as skill → level 1–5."""
@@ -65,6 +66,7 @@ class AgentProfile:
             "role": self.role,
             "wrapup_seconds": self.wrapup_seconds,
             "skills": dict(self.skills),
+            "locale": self.locale,
         }
 
 
@@ -105,6 +107,17 @@ class AgentRepository:
             if row is None:
                 return False
             row.password_hash = encoded
+        return True
+
+    async def set_locale(self, extension: str, locale: str) -> bool:
+        """Remember the console language the agent chose; False if there is no such agent,
+        :class:`CrmRejectedError` for a language the console does not speak."""
+        chosen = member_of(ConsoleLocale, locale)
+        async with self._sessions.begin() as session:
+            row = await session.scalar(select(Agent).where(Agent.extension == extension))
+            if row is None:
+                return False
+            row.console_locale = chosen.value
         return True
 
     async def create(self, agent: NewAgent) -> AgentProfile:
@@ -188,6 +201,7 @@ def _profile(row: Agent) -> AgentProfile:
         role=row.role,
         wrapup_seconds=row.wrapup_seconds,
         skills={skill.skill: skill.level for skill in sorted(row.skills, key=_skill_name)},
+        locale=row.console_locale,
     )
 
 

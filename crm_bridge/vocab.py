@@ -21,6 +21,14 @@ class Language(StrEnum):
     EN = "en"
 
 
+class ConsoleLocale(StrEnum):
+    """The languages of the web console (BCP 47 tags, as ``<html lang>`` carries them); an
+    agent's choice is kept on their account (``agents.console_locale``)."""
+
+    ZH_CN = "zh-CN"
+    EN = "en"
+
+
 class PhoneKind(StrEnum):
     MOBILE = "mobile"
     HOME = "home"

@@ -58,6 +58,7 @@ from ivr_acd.web.auth.sessions import LoginLimiter, SessionStore
 from ivr_acd.web.console.pages import add_console_pages, console_ports
 from ivr_acd.web.console.routes import CONSOLE
 from ivr_acd.web.core import BodyLimits
+from ivr_acd.web.i18n import packaged_catalogs
 from ivr_acd.web.transport import start_site
 from ivr_acd.wiring.acd import build_acd
 from ivr_acd.wiring.agi import agi_guard
@@ -342,6 +343,7 @@ async def _start_web(settings: Settings, controller: Controller) -> web.AppRunne
             audit=AuditRepository(controller.database.sessions, settings.web.audit_retention_days),
             limits=BodyLimits(max_bytes=settings.web.max_body_bytes),
             trusted_proxies=tuple(settings.web.trusted_proxies),
+            i18n=packaged_catalogs(settings.web.default_locale),
         )
     )
     api[CONSOLE] = console_ports(
@@ -354,7 +356,7 @@ async def _start_web(settings: Settings, controller: Controller) -> web.AppRunne
         ami=controller.ami,
         spawn=controller.spawn,
     )
-    add_console_pages(api)  # /console, /console/agent, /console/login
+    add_console_pages(api, settings.ivr.time_zone)  # /console, /console/agent, …/login
     runner = web.AppRunner(api, access_log=None)
     await runner.setup()
     url = await start_site(runner, settings.web)  # HTTPS with web.tls_cert / tls_key

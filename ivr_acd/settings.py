@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from functools import cached_property
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -216,6 +216,9 @@ class WebSettings(Section):
     )
     max_body_bytes: int = Field(256 * 1024, ge=1024, le=64 * 1024 * 1024)
     audit_retention_days: int = Field(365, ge=183, description="audit log kept (6 months min.)")
+    default_locale: Literal["zh-CN", "en"] = Field(
+        "zh-CN", description="the console's language for a user who has not chosen one"
+    )
 
     @field_validator("tls_cert", "tls_key")
     @classmethod

@@ -37,6 +37,8 @@ class Agent(Base):
     team: Mapped[str] = mapped_column(String(50))
     role: Mapped[str] = mapped_column(String(16), default=Role.AGENT.value)
     wrapup_seconds: Mapped[int | None] = mapped_column(Integer)
+    # the console's language (vocab.ConsoleLocale, revision 0009); None: the install's default
+    console_locale: Mapped[str | None] = mapped_column(String(8))
     skills: Mapped[list[AgentSkill]] = relationship(
         back_populates="agent", cascade="all, delete-orphan", order_by="AgentSkill.skill"
     )

@@ -54,6 +54,7 @@ from ivr_acd.web.core import (
     time_param,
     unavailable,
 )
+from ivr_acd.web.i18n import I18N
 from ivr_acd.web.kpis.routes import add_kpi_routes
 from ivr_acd.web.openapi import OPENAPI
 from ivr_acd.web.spy.routes import add_spy_routes
@@ -172,6 +173,7 @@ def build_api(deps: ApiDeps) -> web.Application:
         client_max_size=deps.limits.max_bytes,
     )
     app[DEPS] = deps
+    app[I18N] = deps.i18n  # CSV headers for people, the console's pages
     app.router.add_get(f"{API}/health", health)
     app.router.add_get(f"{API}/calls", list_calls)
     app.router.add_get(f"{API}/calls/live", list_live_calls)

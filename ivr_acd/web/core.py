@@ -9,7 +9,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final, Protocol
 
@@ -28,6 +28,7 @@ from crm_bridge.calls.records import CallRecord
 from crm_bridge.errors import CrmError
 from crm_bridge.kpis.figures import DayKpis
 from ivr_acd.web.auth.sessions import LoginLimiter, SessionStore
+from ivr_acd.web.i18n import Catalogs, packaged_catalogs
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "csrf": 403,
     "too-many-attempts": 429,
     "sessions-unavailable": 503,
+    # the console language kept on the account (PUT /auth/me/locale)
+    "invalid-locale": 422,
+    "no-account": 409,
     "bad-request": 400,
     "body-too-large": 413,
     "json-too-deep": 422,
@@ -139,6 +143,7 @@ class AgentDirectory(Protocol):
     async def delete(self, extension: str) -> None: ...
     async def authenticate(self, extension: str, password: str) -> AgentProfile | None: ...
     async def set_password(self, extension: str, password: str) -> bool: ...
+    async def set_locale(self, extension: str, locale: str) -> bool: ...
 
 
 class CallbackQuery(Protocol):
@@ -239,6 +244,7 @@ class ApiDeps:
     audit: AuditLog | None = None  # administrative actions (ivr_acd.web.audit); none: not kept
     limits: BodyLimits = BodyLimits()
     trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-* is believed (web.transport)
+    i18n: Catalogs = field(default_factory=packaged_catalogs)  # the console's languages
 
 
 DEPS: web.AppKey[ApiDeps] = web.AppKey("api_deps", ApiDeps)

@@ -97,7 +97,18 @@ _PASSWORD = {"type": "string", "minLength": 8, "maxLength": 128, "writeOnly": Tr
 
 _AGENT = {
     "type": "object",
-    "properties": {"id": {"type": "integer"}, "extension": _EXTENSION, **_AGENT_FIELDS},
+    "properties": {
+        "id": {"type": "integer"},
+        "extension": _EXTENSION,
+        **_AGENT_FIELDS,
+        "locale": {
+            "type": ["string", "null"],
+            "enum": ["zh-CN", "en", None],
+            "readOnly": True,
+            "description": "the console language the agent chose (PUT /auth/me/locale); "
+            "null: the install's default",
+        },
+    },
 }
 _NEW_AGENT = {
     "type": "object",

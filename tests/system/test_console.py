@@ -22,10 +22,19 @@ from typing import Any
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 
+from ivr_acd.web.i18n import COOKIE
 from ivr_acd_dev.simulator import Call, Phone
 from tests.system.conftest import DIRECT_LINE, Stack, eventually, utc_now_iso
+from tests.system.console_i18n import catalog, use_language
 
 pytestmark = pytest.mark.system
 
@@ -39,6 +48,7 @@ HEARD = 2000.0  # a tone another party plays, as heard (about 12,000 here)
 LISTEN_SECONDS = 2.5
 WAV_HEADER = 44
 UI_TIMEOUT_MS = 15_000
+ENGLISH = catalog("en")  # the wallboard's words these tests look for
 
 
 def tone_level(path: Path, freq_hz: int, skip_s: float = 0.5) -> float:
@@ -106,6 +116,14 @@ def base_url(stack: Stack) -> str:
     return f"http://127.0.0.1:{stack.settings.web.port}"
 
 
+async def english(stack: Stack, browser: Browser, viewport: ViewportSize) -> BrowserContext:
+    """A browser whose log-in page remembered English (these tests read English labels; the
+    Chinese pages are tested in the test_console_i18n_* modules)."""
+    context = await browser.new_context(viewport=viewport)
+    await context.add_cookies([{"name": COOKIE, "value": "en", "url": base_url(stack)}])
+    return context
+
+
 async def sign_in(page: Page, stack: Stack, extension: str, wanted: str) -> None:
     """Open ``wanted`` without a session: the console sends us to the log-in page and back."""
     await page.goto(base_url(stack) + wanted)
@@ -114,6 +132,7 @@ async def sign_in(page: Page, stack: Stack, extension: str, wanted: str) -> None
     await page.fill("#password", PASSWORDS[extension])
     await page.click("#sign-in")
     await expect(page).to_have_url(base_url(stack) + wanted)
+    await use_language(page, "en")  # these tests read the English labels
     await expect(page.locator("#stream-status")).to_have_text("live", timeout=UI_TIMEOUT_MS)
 
 
@@ -197,8 +216,8 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
 ) -> None:
     since = utc_now_iso()
     shots = shots_dir(tmp_path)
-    board_context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-    desk_context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    board_context = await english(stack, browser, {"width": 1400, "height": 1000})
+    desk_context = await english(stack, browser, {"width": 1280, "height": 900})
     wall, desk = await board_context.new_page(), await desk_context.new_page()
     page_errors: list[str] = []
     for page in (wall, desk):
@@ -220,7 +239,9 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
         await desk.select_option("#pause-reason", "lunch")  # the desk's own POSTs (CSRF)
         await desk.click("#pause")
         await expect(desk.locator("#my-state")).to_have_text("paused · lunch")
-        await expect(wall.locator('#agents tr[data-agent="8001"]')).to_contain_text("lunch")
+        await expect(wall.locator('#agents tr[data-agent="8001"]')).to_contain_text(
+            ENGLISH.text("pause.lunch")
+        )
         await desk.click("#unpause")
         await expect(desk.locator("#my-state")).to_have_text("ready")
 
@@ -243,7 +264,7 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
         linkedid = await _live_linkedid(stack, CALLER)
         row = wall.locator(f'#calls tr[data-call="{linkedid}"]')
         await expect(row).to_contain_text("8001", timeout=UI_TIMEOUT_MS)
-        await expect(row).to_contain_text("on-call", timeout=UI_TIMEOUT_MS)
+        await expect(row).to_contain_text(ENGLISH.text("state.on-call"), timeout=UI_TIMEOUT_MS)
         await expect(desk.locator("#pop-title")).to_have_text("On the line")
 
         second, waiting = await _call_direct(stack, WAITING)  # 8001 is busy: it waits
@@ -276,7 +297,9 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
 
         await row.locator('button[data-mode="barge"]').click()
         await expect(row.locator("button.spy-barge")).to_have_class("spy-barge active")
-        await expect(wall.locator("#spy")).to_contain_text("Barging into")
+        await expect(wall.locator("#spy")).to_have_text(
+            ENGLISH.text("wallboard.spy.line.barge", call=f"{CALLER} ↔ 8001", phone="9001")
+        )
         barge = await _hear(tmp_path, "barge", sup=spy_leg, customer=customer, agent=ring)
         assert barge["customer"][SUPERVISOR_HZ] > HEARD, "barge: the customer hears them"
         assert barge["agent"][SUPERVISOR_HZ] > HEARD, "barge: the agent hears them"
@@ -325,7 +348,7 @@ async def test_the_campaigns_page_lists_a_campaign_and_stops_it(
     token)."""
     status, created = await stack.send("POST", "/campaigns", CONSOLE_CAMPAIGN)
     assert status == 201, created
-    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    context = await english(stack, browser, {"width": 1400, "height": 900})
     page = await context.new_page()
     page_errors: list[str] = []
     page.on("pageerror", lambda exc: page_errors.append(f"script error: {exc}"))

@@ -1,5 +1,6 @@
 """The OpenAPI parts of console sign-in (``ivr_acd.web.auth.routes``): the security schemes, the
-/auth paths and the password path; merged into ``ivr_acd.web.openapi.OPENAPI``."""
+/auth paths (with the console language) and the password path; merged into
+``ivr_acd.web.openapi.OPENAPI``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ SECURITY_SCHEMES: Final[dict[str, Any]] = {
 SIGNED_IN: Final[list[dict[str, list[str]]]] = [{"bearer": []}, {"session": []}]
 
 _ROLE = {"type": "string", "enum": ["agent", "supervisor", "admin"]}
+_LOCALES = ["zh-CN", "en"]  # crm_bridge.vocab.ConsoleLocale
 LOGIN: Final[dict[str, Any]] = {
     "type": "object",
     "required": ["extension", "password"],
@@ -43,7 +45,19 @@ ME: Final[dict[str, Any]] = {
             "type": ["string", "null"],
             "description": "send as X-CSRF-Token with every unsafe request of this session",
         },
+        "locale": {
+            "type": ["string", "null"],
+            "enum": [*_LOCALES, None],
+            "description": "the console language kept on the account; null: the install's "
+            "default (and always for the bearer token)",
+        },
     },
+}
+LOCALE: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["locale"],
+    "additionalProperties": False,
+    "properties": {"locale": {"type": "string", "enum": _LOCALES}},
 }
 _NEW_PASSWORD = {
     "type": "object",
@@ -79,7 +93,15 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 _SESSION_COOKIE = {
     "Set-Cookie": {
-        "description": "ivracd_session=...; HttpOnly; SameSite=Strict; Path=/",
+        "description": "ivracd_session=...; HttpOnly; SameSite=Strict; Path=/ (and, when the "
+        "account has a language, ivracd_lang as PUT /auth/me/locale sets it)",
+        "schema": {"type": "string"},
+    }
+}
+_LANG_COOKIE = {
+    "Set-Cookie": {
+        "description": "ivracd_lang=<locale>; Max-Age=31536000; SameSite=Lax; Path=/ (not "
+        "HttpOnly: the log-in page's script reads it to speak the language after log-out)",
         "schema": {"type": "string"},
     }
 }
@@ -116,6 +138,24 @@ AUTH_PATHS: Final[dict[str, Any]] = {
             "responses": {"200": _json("the principal", _ref("Me")), **_errors(401, 403, 503)},
         }
     },
+    "/auth/me/locale": {
+        "put": {
+            "summary": "Choose the console language of the signed-in person: kept on their "
+            "account, in the current session and in the cookie ivracd_lang",
+            "description": "422 invalid-locale for a language other than zh-CN or en; 409 "
+            "no-account for the bearer token (it has no account); a later log-in of the same "
+            "person gets the language back",
+            "security": SIGNED_IN,
+            "requestBody": _body(_ref("Locale")),
+            "responses": {
+                "200": {
+                    **_json("the principal, with its language", _ref("Me")),
+                    "headers": _LANG_COOKIE,
+                },
+                **_errors(400, 401, 403, 404, 409, 422, 503),
+            },
+        }
+    },
     "/agents/{extension}/password": {
         "post": {
             "summary": "Set a console password: an admin for anyone, an agent or supervisor "
@@ -137,4 +177,4 @@ AUTH_PATHS: Final[dict[str, Any]] = {
         }
     },
 }
-AUTH_SCHEMAS: Final[dict[str, Any]] = {"Login": LOGIN, "Me": ME}
+AUTH_SCHEMAS: Final[dict[str, Any]] = {"Login": LOGIN, "Me": ME, "Locale": LOCALE}

@@ -34,6 +34,7 @@ class Principal:
     extension: str | None = None  # None: the API token
     team: str | None = None
     name: str = ""
+    locale: str | None = None  # the console's language (vocab.ConsoleLocale); None: default
 
     @property
     def is_token(self) -> bool:

@@ -1,16 +1,23 @@
 """/api/v1/auth: signing in to the console with the CRM's extension and password, the session
-middleware that recognises the session cookie, and setting a console password.
+middleware that recognises the session cookie, setting a console password and the console's
+language.
 
 - ``POST /auth/login`` ``{extension, password}`` → 200 ``{extension, name, role, team,
-  csrf_token}`` and the cookie ``ivracd_session`` (HttpOnly, SameSite=Strict, Path=/, Secure
-  over HTTPS). A wrong password and an unknown extension get the same 401 ``bad-credentials``;
-  after ``attempts`` failures (5) for one extension from one client address, or from one
-  client address over all extensions, within the window (5 minutes) every try from there is
-  429 ``too-many-attempts`` with ``Retry-After``; a request from
-  another site (``Origin`` not this host, ``Sec-Fetch-Site: cross-site``) is 403 ``csrf``.
+  csrf_token, locale}`` and the cookie ``ivracd_session`` (HttpOnly, SameSite=Strict, Path=/,
+  Secure over HTTPS). A wrong password and an unknown extension get the same 401
+  ``bad-credentials``; after ``attempts`` failures (5) for one extension from one client
+  address, or from one client address over all extensions, within the window (5 minutes) every
+  try from there is 429 ``too-many-attempts`` with ``Retry-After``; a request from another
+  site (``Origin`` not this host, ``Sec-Fetch-Site: cross-site``) is 403 ``csrf``.
 - ``POST /auth/logout`` → 204: the session ends and the cookie is cleared (204 without one too).
 - ``GET /auth/me`` → 200, as the log-in answers (the bearer token: role admin, extension,
-  team and csrf_token null).
+  team, csrf_token and locale null). ``locale`` is the console language kept on the account
+  (``zh-CN`` or ``en``); null: the install's default.
+- ``PUT /auth/me/locale`` ``{locale}`` → 200 as ``me``: the language is kept on the account
+  and in the current session (other sessions get it at their next log-in), and in the cookie
+  ``ivracd_lang`` (one year, SameSite=Lax, readable by the log-in page's script) so the log-in
+  page speaks it after log-out; a log-in of an account with a language sets that cookie too.
+  422 ``invalid-locale`` for another language, 409 ``no-account`` for the bearer token.
 - ``POST /agents/{extension}/password`` ``{password, current_password}`` → 204: an admin for
   anyone (``current_password`` not needed), anyone else for themselves with their current
   password (403 ``wrong-password``, counted like a failed log-in). The agent's other sessions
@@ -23,6 +30,7 @@ CSRF: a request signed in by the cookie with POST, PUT, PATCH or DELETE must car
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import logging
 import re
@@ -34,7 +42,7 @@ from aiohttp import web
 from crm_bridge.agent_specs import check_password
 from crm_bridge.audit.entry import AuditAction
 from crm_bridge.errors import UnknownAgentError
-from crm_bridge.vocab import Role
+from crm_bridge.vocab import ConsoleLocale, Role
 from ivr_acd.web.audit.record import audited
 from ivr_acd.web.auth.principal import PRINCIPAL, SESSION, SESSION_ERROR, Principal, principal
 from ivr_acd.web.auth.sessions import (
@@ -52,10 +60,12 @@ from ivr_acd.web.core import (
     json_object,
     unavailable,
 )
+from ivr_acd.web.i18n import COOKIE as LANG_COOKIE
 
 log = logging.getLogger(__name__)
 
 COOKIE: Final = "ivracd_session"
+LANG_COOKIE_SECONDS: Final = 365 * 24 * 3600
 CSRF_HEADER: Final = "X-CSRF-Token"
 LOGIN_PATH: Final = f"{API}/auth/login"
 UNSAFE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -88,7 +98,11 @@ async def _read_session(request: web.Request) -> None:
     if request.method in UNSAFE_METHODS and request.path != LOGIN_PATH:
         _check_csrf(request, session)
     request[SESSION] = session
-    request[PRINCIPAL] = Principal(session.role, session.extension, session.team, session.name)
+    request[PRINCIPAL] = _principal_of(session)
+
+
+def _principal_of(session: WebSession) -> Principal:
+    return Principal(session.role, session.extension, session.team, session.name, session.locale)
 
 
 def _check_csrf(request: web.Request, session: WebSession) -> None:
@@ -186,7 +200,21 @@ def _me(found: Principal, session: WebSession | None) -> dict[str, Any]:
         "role": found.role.value,
         "team": found.team,
         "csrf_token": None if session is None else session.csrf_token,
+        "locale": found.locale,
     }
+
+
+def _remember_language(response: web.Response, request: web.Request, locale: str) -> None:
+    """The cookie that lets the log-in page speak ``locale`` after log-out: not HttpOnly, its
+    script reads it; it holds no secret."""
+    response.set_cookie(
+        LANG_COOKIE,
+        locale,
+        path="/",
+        max_age=LANG_COOKIE_SECONDS,
+        samesite="Lax",
+        secure=request.secure,
+    )
 
 
 async def login(request: web.Request) -> web.Response:
@@ -203,10 +231,12 @@ async def login(request: web.Request) -> web.Response:
     previous: WebSession | None = request.get(SESSION)
     if previous is not None:  # a log-in always gets a new session id
         await sessions.end(previous.token)
-    session = await sessions.create(extension, Role(profile.role), profile.team, profile.name)
+    role = Role(profile.role)
+    session = await sessions.create(extension, role, profile.team, profile.name, profile.locale)
     log.info("console log-in: extension=%s role=%s from %s", extension, profile.role, address)
-    found = Principal(session.role, session.extension, session.team, session.name)
-    response = web.json_response(_me(found, session))
+    response = web.json_response(_me(_principal_of(session), session))
+    if session.locale is not None:
+        _remember_language(response, request, session.locale)
     response.set_cookie(
         COOKIE,
         session.token,
@@ -230,6 +260,40 @@ async def logout(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     return web.json_response(_me(principal(request), request.get(SESSION)))
+
+
+# ---- the console language -----------------------------------------------------------------
+
+
+_LOCALES: Final = frozenset(locale.value for locale in ConsoleLocale)
+
+
+def _chosen_locale(body: dict[str, Any]) -> ConsoleLocale:
+    unknown = sorted(set(body) - {"locale"})
+    if unknown:
+        raise ApiError("bad-request", f"unknown field(s) {', '.join(unknown)}")
+    chosen = body.get("locale")
+    allowed = ", ".join(locale.value for locale in ConsoleLocale)
+    if not isinstance(chosen, str) or chosen not in _LOCALES:
+        raise ApiError("invalid-locale", f"locale must be one of {allowed}", 422)
+    return ConsoleLocale(chosen)
+
+
+async def set_locale(request: web.Request) -> web.Response:
+    found = principal(request)
+    if found.extension is None:
+        raise ApiError("no-account", "the API token has no account to keep a language on", 409)
+    chosen = _chosen_locale(await json_object(request))
+    if not await _agents(request).set_locale(found.extension, chosen.value):
+        raise UnknownAgentError(f"no agent {found.extension}")
+    session: WebSession | None = request.get(SESSION)
+    if session is not None:
+        await _sessions(request).set_locale(session.token, chosen.value)
+        session = dataclasses.replace(session, locale=chosen.value)
+    log.info("agent=%s: console language %s", found.extension, chosen.value)
+    response = web.json_response(_me(dataclasses.replace(found, locale=chosen.value), session))
+    _remember_language(response, request, chosen.value)
+    return response
 
 
 # ---- passwords -----------------------------------------------------------------------------
@@ -276,4 +340,5 @@ def add_auth_routes(app: web.Application) -> None:
     app.router.add_post(LOGIN_PATH, login)
     app.router.add_post(f"{API}/auth/logout", logout)
     app.router.add_get(f"{API}/auth/me", me)
+    app.router.add_put(f"{API}/auth/me/locale", set_locale)
     app.router.add_post(f"{API}/agents/{{extension}}/password", set_password)

@@ -3,11 +3,11 @@ them (keys in ``wire.redis_keys``).
 
 A session is a random 256-bit token, the value of the browser's cookie. Redis keeps the session
 under the token's SHA-256 (a copy of Redis holds no usable cookie), with the signed-in person's
-extension, role, team and name and a CSRF token of its own; it expires after ``idle_seconds``
-without use. Log-in attempts are counted per extension and client address together, and per
-client address, in a fixed window that starts with the first one; a success takes its attempt
-back. Failures from one address never lock the same person out from another. Redis errors become
-:class:`SessionsUnavailableError`."""
+extension, role, team, name and console language (none: the install's default) and a CSRF token
+of its own; it expires after ``idle_seconds`` without use. Log-in attempts are counted per
+extension and client address together, and per client address, in a fixed window that starts
+with the first one; a success takes its attempt back. Failures from one address never lock the
+same person out from another. Redis errors become :class:`SessionsUnavailableError`."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from redis.exceptions import RedisError
 from redis.typing import EncodableT
 
 from crm_bridge.errors import CrmError
-from crm_bridge.vocab import Role
+from crm_bridge.vocab import ConsoleLocale, Role
 from wire import redis_keys
 
 TOKEN_BYTES: Final = 32  # 256 bits, for the session id and the CSRF token alike
@@ -33,6 +33,7 @@ _TOKEN: Final = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 DEFAULT_IDLE_SECONDS: Final = 8 * 3600
 DEFAULT_ATTEMPTS: Final = 5
 DEFAULT_WINDOW_SECONDS: Final = 300
+_LOCALES: Final = frozenset(locale.value for locale in ConsoleLocale)
 
 
 class SessionsUnavailableError(CrmError):
@@ -64,6 +65,7 @@ class WebSession:
     team: str
     name: str
     csrf_token: str = field(repr=False)
+    locale: str | None = None  # the console's language (vocab.ConsoleLocale); None: default
 
 
 def _text(raw: Mapping[bytes | str, bytes | str]) -> dict[str, str]:
@@ -82,9 +84,23 @@ def _session(token: str, fields: Mapping[str, str]) -> WebSession | None:
             team=fields["team"],
             name=fields["name"],
             csrf_token=fields["csrf"],
+            locale=_known_locale(fields.get("locale")),
         )
     except (KeyError, ValueError):
         return None
+
+
+def _known_locale(stored: str | None) -> str | None:
+    """The session's console language; None for a session written before languages were kept
+    (or one naming a language the console no longer speaks): the install's default applies."""
+    return stored if stored in _LOCALES else None
+
+
+_SET_IF_LIVE: Final = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
 
 
 class SessionStore:
@@ -97,11 +113,14 @@ class SessionStore:
         self._redis = redis
         self._prefix = prefix
         self._idle_ms = max(1, round(idle_seconds * 1000))
+        self._set_if_live = redis.register_script(_SET_IF_LIVE)
 
     def key_for(self, token: str) -> str:
         return redis_keys.web_session(token_digest(token), self._prefix)
 
-    async def create(self, extension: str, role: Role, team: str, name: str) -> WebSession:
+    async def create(
+        self, extension: str, role: Role, team: str, name: str, locale: str | None = None
+    ) -> WebSession:
         """A new session with fresh session and CSRF tokens."""
         session = WebSession(
             token=secrets.token_urlsafe(TOKEN_BYTES),
@@ -110,6 +129,7 @@ class SessionStore:
             team=team,
             name=name,
             csrf_token=secrets.token_urlsafe(TOKEN_BYTES),
+            locale=locale,
         )
         key, index = self.key_for(session.token), self._index(extension)
         fields: dict[EncodableT, EncodableT] = {
@@ -119,6 +139,8 @@ class SessionStore:
             "name": name,
             "csrf": session.csrf_token,
         }
+        if locale is not None:
+            fields["locale"] = locale
         with _redis_errors():
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.hset(key, mapping=fields)
@@ -142,6 +164,15 @@ class SessionStore:
             if session is not None:  # the index outlives every session it lists
                 await self._redis.pexpire(self._index(session.extension), self._idle_ms)
         return session
+
+    async def set_locale(self, token: str, locale: str) -> bool:
+        """Keep ``locale`` in the live session of ``token``; False if it has ended (the hash
+        is never written again once it is gone)."""
+        if not _TOKEN.fullmatch(token):
+            return False
+        with _redis_errors():
+            found = await self._set_if_live(keys=[self.key_for(token)], args=["locale", locale])
+        return bool(found)
 
     async def end(self, token: str) -> None:
         """End one session (log-out); nothing happens for an unknown token."""

@@ -1,12 +1,14 @@
 """The web console in a controller: its pages (``/console`` the supervisors' wallboard,
 ``/console/campaigns`` their dunning campaigns, ``/console/agent`` the agent desktop,
-``/console/login``) served from the package folder ``ivr_acd/web/console/static`` (plain HTML,
-CSS and JavaScript; no build step), and the ports behind ``/api/v1/stream`` and the console's
-other endpoints (``ivr_acd.web.console.routes``; the campaigns page polls
-``ivr_acd.web.campaigns.routes``).
+``/console/login``), Jinja2 templates in ``ivr_acd/web/console/templates`` rendered once per
+language at start-up with the catalogs of ``ivr_acd.web.i18n`` (each page carries its catalog
+for its script), the scripts and styles in ``static`` (plain JavaScript; no build step), and the
+ports behind ``/api/v1/stream`` and the console's other endpoints
+(``ivr_acd.web.console.routes``; the campaigns page polls ``ivr_acd.web.campaigns.routes``).
 
 A page asked for without a console session redirects to the log-in page, which comes back to
-it; an agent asking for a supervisors' page (the wallboard, the campaigns) gets their desktop."""
+it; an agent asking for a supervisors' page (the wallboard, the campaigns) gets their desktop.
+A page is in its user's language (``ivr_acd.web.i18n.Catalogs.negotiate``)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from typing import Any, Final
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+import jinja2
 import redis.asyncio as aioredis
 from aiohttp import web
 
@@ -34,11 +37,14 @@ from ivr_acd.web.console.routes import ConsolePorts
 from ivr_acd.web.console.sources import AcdBoard, ScreenPops, ami_ivr_path
 from ivr_acd.web.console.view import WALLBOARD_ROLES
 from ivr_acd.web.core import Handler
+from ivr_acd.web.i18n import I18N, LOCALES, Catalogs
 from wire.ami import AmiClient
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR: Final = Path(__file__).with_name("static")
+TEMPLATES_DIR: Final = Path(__file__).with_name("templates")
+PAGES: Final = ("login", "wallboard", "agent", "campaigns")
 LOGIN: Final = "/console/login"
 SECURITY_HEADERS: Final = {
     "Cache-Control": "no-store",
@@ -53,6 +59,40 @@ SECURITY_HEADERS: Final = {
 Spawn = Callable[[Coroutine[Any, Any, None], str], None]
 
 
+class ConsolePages:
+    """Every page in every language, rendered once (a broken template fails at start-up)."""
+
+    def __init__(self, catalogs: Catalogs, time_zone: str) -> None:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.catalogs = catalogs
+        self._html: dict[tuple[str, str], str] = {}
+        for locale in LOCALES:
+            catalog = catalogs[locale]
+            for page in PAGES:
+                self._html[page, locale] = env.get_template(f"{page}.html").render(
+                    _=catalog.text,
+                    lang=locale,
+                    locales=LOCALES,
+                    time_zone=time_zone,
+                    catalog=catalog.for_script(),
+                )
+
+    def response(self, request: web.Request, page: str, who: Principal | None) -> web.Response:
+        locale = self.catalogs.for_request(request, None if who is None else who.locale).locale
+        return web.Response(
+            text=self._html[page, locale],
+            content_type="text/html",
+            headers={**SECURITY_HEADERS, "Content-Language": locale, "Vary": "Cookie"},
+        )
+
+
+PAGES_KEY: Final = web.AppKey("ivracd_console_pages", ConsolePages)
+
+
 def _page(name: str, *, signed_in: bool, wallboard: bool = False) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         who: Principal | None = request.get(PRINCIPAL)
@@ -60,19 +100,19 @@ def _page(name: str, *, signed_in: bool, wallboard: bool = False) -> Handler:
             raise web.HTTPFound(f"{LOGIN}?next={quote(request.path, safe='/')}")
         if wallboard and who is not None and who.role not in WALLBOARD_ROLES:
             raise web.HTTPFound("/console/agent")
-        return web.FileResponse(STATIC_DIR / name, headers=SECURITY_HEADERS)
+        return request.app[PAGES_KEY].response(request, name, who)
 
     return handler
 
 
-def add_console_pages(app: web.Application) -> None:
-    """The console's pages and static files (outside /api/v1)."""
-    app.router.add_get("/console", _page("wallboard.html", signed_in=True, wallboard=True))
-    app.router.add_get(
-        "/console/campaigns", _page("campaigns.html", signed_in=True, wallboard=True)
-    )
-    app.router.add_get("/console/agent", _page("agent.html", signed_in=True))
-    app.router.add_get(LOGIN, _page("login.html", signed_in=False))
+def add_console_pages(app: web.Application, time_zone: str = "Asia/Shanghai") -> None:
+    """The console's pages and static files (outside /api/v1), in the languages of
+    ``app[I18N]`` (set by ``build_api``); ``time_zone`` is the centre's, for dates and times."""
+    app[PAGES_KEY] = ConsolePages(app[I18N], time_zone)
+    app.router.add_get("/console", _page("wallboard", signed_in=True, wallboard=True))
+    app.router.add_get("/console/campaigns", _page("campaigns", signed_in=True, wallboard=True))
+    app.router.add_get("/console/agent", _page("agent", signed_in=True))
+    app.router.add_get(LOGIN, _page("login", signed_in=False))
     app.router.add_static("/console/static", STATIC_DIR)
 
 

@@ -48,6 +48,7 @@ async def test_a_created_agent_is_provisioned_profiled_and_can_log_in(database: 
         "role": "agent",
         "wrapup_seconds": 20,
         "skills": {"claims": 4, "complaints": 2},
+        "locale": None,
     }
     assert await agents.list_profiles() == [created]
     assert await agents.by_extension("8101") == created

@@ -75,7 +75,7 @@ async def test_upgrade_from_empty_reaches_head(db_url: str) -> None:
 
     await upgrade(db_url)
 
-    assert HEAD == "0008"
+    assert HEAD == "0009"
     assert await current_revision(db_url) == HEAD
     assert await _run(db_url, _table_names) == set(Base.metadata.tables)
 

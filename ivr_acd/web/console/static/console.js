@@ -1,9 +1,159 @@
-// What every console page shares: the API with the session cookie and the CSRF token, the
-// live stream with reconnection, the server's clock, small DOM and formatting helpers.
-// Plain ES modules; no build step.
+// What every console page shares: the page's language (its message catalog, embedded by the
+// server in #catalog, and the browser's Intl for plurals, dates, numbers and money in the
+// centre's time zone), the API with the session cookie and the CSRF token, the live stream with
+// reconnection, the server's clock, small DOM helpers. Plain ES modules; no build step.
 
 const API = "/api/v1";
 const CSRF_KEY = "ivracd.csrf";
+const LANG_COOKIE = "ivracd_lang";
+
+// ---- the language -------------------------------------------------------------------------
+
+const CATALOG = JSON.parse(document.getElementById("catalog")?.textContent || "null") || {
+  locale: document.documentElement.lang || "zh-CN",
+  messages: {},
+  plural: {},
+};
+export const LOCALE = CATALOG.locale;
+const TIME_ZONE = document.documentElement.dataset.timeZone || undefined;
+const PLURALS = new Intl.PluralRules(LOCALE);
+
+function fill(text, params) {
+  return text.replace(/\{(\w+)\}/g, (whole, name) =>
+    params && Object.hasOwn(params, name) ? String(params[name]) : whole,
+  );
+}
+
+function message(key) {
+  const found = CATALOG.messages[key];
+  if (found === undefined) console.warn(`no message ${key} in the ${LOCALE} catalog`);
+  return found === undefined ? key : found;
+}
+
+// Does the catalog have this key?
+export function has(key) {
+  return Object.hasOwn(CATALOG.messages, key);
+}
+
+// The message `key` with its {placeholders} filled from `params`.
+export function t(key, params) {
+  const found = message(key);
+  return fill(Array.isArray(found) ? found[0] : found, params);
+}
+
+// The plural message `key` for `count` ({count} filled, formatted for the language).
+export function tn(key, count, params) {
+  const found = message(key);
+  const forms = Array.isArray(found) ? found : [found];
+  const index = CATALOG.plural[PLURALS.select(count)] ?? forms.length - 1;
+  return fill(forms[Math.min(index, forms.length - 1)], { count: fmt.number(count), ...params });
+}
+
+// Data, not language (a name, a number, an id, a formatted value): left as it is.
+export function data(text) {
+  return el("span", { translate: "no" }, text);
+}
+
+// The translation of `prefix.value`, or the value itself as data when the catalog cannot know
+// it (a pause reason or a skill an install configured).
+export function label(prefix, value) {
+  const key = `${prefix}.${value}`;
+  return has(key) ? document.createTextNode(t(key)) : data(value);
+}
+
+// What a person reads for an error: the API's stable code translated, never its English reason.
+export function errorText(exc) {
+  if (exc instanceof ApiError) {
+    return has(`error.${exc.code}`) ? t(`error.${exc.code}`) : t("error.unknown", { code: exc.code });
+  }
+  return t("error.network");
+}
+
+export function confirmText(key, params) {
+  return confirm(t(key, params));
+}
+
+function toDate(value) {
+  if (value === null || value === undefined || value === "") return null;
+  const at = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+  return Number.isNaN(at.getTime()) ? null : at;
+}
+
+const FORMATS = {
+  dateTime: new Intl.DateTimeFormat(LOCALE, {
+    dateStyle: "medium",
+    timeStyle: "short",
+    hourCycle: "h23",
+    timeZone: TIME_ZONE,
+  }),
+  date: new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeZone: TIME_ZONE }),
+  time: new Intl.DateTimeFormat(LOCALE, {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+    timeZone: TIME_ZONE,
+  }),
+  number: new Intl.NumberFormat(LOCALE),
+  money: new Intl.NumberFormat(LOCALE, {
+    style: "currency",
+    currency: "CNY",
+    currencyDisplay: "narrowSymbol",
+  }),
+};
+
+// Values formatted for the page's language, dates and times in the centre's time zone.
+export const fmt = {
+  dateTime: (value) => (toDate(value) ? FORMATS.dateTime.format(toDate(value)) : "–"),
+  date: (value) => {
+    if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      return FORMATS.date.format(new Date(`${value}T12:00:00Z`)); // a calendar day, no zone
+    }
+    return toDate(value) ? FORMATS.date.format(toDate(value)) : "–";
+  },
+  time: (value) => (toDate(value) ? FORMATS.time.format(toDate(value)) : "–"),
+  number: (value) => FORMATS.number.format(value),
+  money: (amount) => {
+    const value = Number(amount);
+    return amount === null || amount === undefined || Number.isNaN(value)
+      ? "–"
+      : FORMATS.money.format(value);
+  },
+  percent: (share, digits = 0) =>
+    share === null || share === undefined || Number.isNaN(share)
+      ? "–"
+      : new Intl.NumberFormat(LOCALE, {
+          style: "percent",
+          minimumFractionDigits: digits,
+          maximumFractionDigits: digits,
+        }).format(share),
+  duration: (seconds) => {
+    if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "–";
+    const s = Math.max(0, Math.floor(seconds));
+    const parts = { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60), s: s % 60 };
+    const key = parts.h ? "common.duration.hms" : parts.m ? "common.duration.ms" : "common.duration.s";
+    return t(key, parts);
+  },
+};
+
+// The language switcher (#lang on every page): remembered in a cookie for the log-in page and,
+// when signed in, on the account; the page is then served again in the language chosen.
+async function switchLanguage(locale) {
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = `${LANG_COOKIE}=${locale}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
+  if (sessionStorage.getItem(CSRF_KEY)) {
+    try {
+      await api("PUT", "/auth/me/locale", { locale });
+    } catch {
+      /* signed out meanwhile: the cookie still holds the choice */
+    }
+  }
+  location.reload();
+}
+
+document.getElementById("lang")?.addEventListener("change", (event) => {
+  switchLanguage(event.target.value);
+});
 
 export class ApiError extends Error {
   constructor(status, code, reason) {
@@ -133,21 +283,20 @@ export function clear(node, ...children) {
 }
 
 export function duration(seconds) {
-  if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "–";
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
+  return fmt.duration(seconds);
 }
 
-export function percent(share) {
-  return share === null || share === undefined ? "–" : `${Math.round(share * 100)}%`;
+export function percent(share, digits = 0) {
+  return fmt.percent(share, digits);
 }
 
 // A duration that counts up from an epoch `since`, redrawn by tickClocks() every second.
 export function ticking(since, attrs) {
-  const node = el("span", { ...(attrs || {}), class: `ticking ${attrs?.class || ""}`.trim() });
+  const node = el("span", {
+    ...(attrs || {}),
+    class: `ticking ${attrs?.class || ""}`.trim(),
+    translate: "no",
+  });
   if (since) node.dataset.since = String(since);
   node.textContent = since ? duration(serverNow() - since) : "–";
   return node;
@@ -161,20 +310,26 @@ export function tickClocks() {
 }
 
 export function stateBadge(state, reason) {
-  const label = reason ? `${state} · ${reason}` : state;
-  return el("span", { class: `badge state-${state}` }, label);
+  const reasonText = reason ? [" · ", label("pause", reason)] : [];
+  return el("span", { class: `badge state-${state}`, dataset: { state } }, label("state", state), reasonText);
 }
 
 // The page header: who is signed in, the stream's status, the log-out button.
 export function header(me) {
-  document.getElementById("who").textContent =
-    `${me.name || "API token"}${me.extension ? ` (${me.extension})` : ""} · ${me.role}`;
+  const who = me.name ? data(me.name) : t("common.api-token");
+  clear(
+    document.getElementById("who"),
+    who,
+    me.extension ? [" (", data(me.extension), ")"] : null,
+    " · ",
+    label("common.role", me.role),
+  );
   document.getElementById("logout").addEventListener("click", logOut);
 }
 
 export function streamStatus(status) {
   const node = document.getElementById("stream-status");
-  node.textContent = status === "live" ? "live" : "reconnecting…";
+  node.textContent = status === "live" ? t("common.stream.live") : t("common.stream.reconnecting");
   node.className = `pill ${status === "live" ? "ok" : "warn"}`;
 }
 

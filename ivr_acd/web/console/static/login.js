@@ -1,6 +1,7 @@
 // The log-in page: POST /api/v1/auth/login, keep the CSRF token for this tab, go on to the
-// page asked for (a path of this console only) or the one for the role.
-import { ApiError, api, setCsrf } from "/console/static/console.js";
+// page asked for (a path of this console only) or the one for the role. The page's language
+// switcher (console.js) remembers the choice in a cookie until someone signs in.
+import { api, errorText, setCsrf } from "/console/static/console.js";
 
 function nextPage(role) {
   const asked = new URLSearchParams(location.search).get("next") || "";
@@ -22,10 +23,7 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
     setCsrf(me.csrf_token);
     location.assign(nextPage(me.role));
   } catch (exc) {
-    error.textContent =
-      exc instanceof ApiError && exc.code === "bad-credentials"
-        ? "Wrong extension or password."
-        : `Sign-in failed: ${exc.message}`;
+    error.textContent = errorText(exc);
     error.hidden = false;
   } finally {
     button.disabled = false;

@@ -210,6 +210,7 @@ async def test_the_bearer_token_is_an_admin_without_extension(client: Client) ->
         "role": "admin",
         "team": None,
         "csrf_token": None,
+        "locale": None,
     }
 
 
@@ -287,6 +288,7 @@ async def test_a_new_log_in_replaces_the_session_it_came_with(client: Client, wo
 
 SIGNED_IN_ENDPOINTS = [
     ("GET", "/auth/me"),
+    ("PUT", "/auth/me/locale"),
     ("GET", "/calls"),
     ("GET", "/calls/live"),
     ("GET", "/queues"),

@@ -40,6 +40,7 @@ from ivr_acd.web.console.hub import ConsoleHub
 from ivr_acd.web.console.pages import add_console_pages
 from ivr_acd.web.console.routes import CONSOLE, ConsolePorts
 from ivr_acd.web.console.sources import ScreenPops
+from ivr_acd.web.i18n import packaged_catalogs
 from tests.call_records import call_record
 from wire import redis_keys
 
@@ -328,7 +329,8 @@ async def test_the_pages_need_a_session_and_the_right_role(
             assert response.status == 302
             assert response.headers["Location"] == f"/console/login?next={path}"
         login = await client.get("/console/login")
-        assert login.status == 200 and "Sign in" in await login.text()
+        sign_in = packaged_catalogs().text("zh-CN", "login.sign-in")  # Chinese by default
+        assert login.status == 200 and sign_in in await login.text()
         agent, supervisor = (
             await console.cookie("8001", Role.AGENT),
             await console.cookie("9001", Role.SUPERVISOR),
@@ -336,10 +338,10 @@ async def test_the_pages_need_a_session_and_the_right_role(
         to_desk = await client.get("/console", headers=agent, allow_redirects=False)
         assert (to_desk.status, to_desk.headers["Location"]) == (302, "/console/agent")
         desk = await client.get("/console/agent", headers=agent)
-        assert desk.status == 200 and "agent desktop" in await desk.text()
+        assert desk.status == 200 and "/console/static/agent.js" in await desk.text()
         assert "script-src 'self'" in desk.headers["Content-Security-Policy"]
         board = await client.get("/console", headers=supervisor)
-        assert board.status == 200 and "wallboard" in await board.text()
+        assert board.status == 200 and "/console/static/wallboard.js" in await board.text()
         script = await client.get("/console/static/wallboard.js")
         assert script.status == 200 and "javascript" in script.content_type
     finally:

@@ -48,7 +48,7 @@ HEARD = 2000.0  # a tone another party plays, as heard (about 12,000 here)
 LISTEN_SECONDS = 2.5
 WAV_HEADER = 44
 UI_TIMEOUT_MS = 15_000
-ENGLISH = catalog("en")  # the wallboard's words these tests look for
+ENGLISH = catalog("en")  # the wallboard's and the desktop's words these tests look for
 
 
 def tone_level(path: Path, freq_hz: int, skip_s: float = 0.5) -> float:
@@ -235,22 +235,24 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
     try:
         await sign_in(wall, stack, "9001", "/console")
         await sign_in(desk, stack, "8001", "/console/agent")
-        await expect(desk.locator("#my-state")).to_contain_text("ready", timeout=UI_TIMEOUT_MS)
+        ready = ENGLISH.text("state.ready")
+        await expect(desk.locator("#my-state")).to_contain_text(ready, timeout=UI_TIMEOUT_MS)
         await desk.select_option("#pause-reason", "lunch")  # the desk's own POSTs (CSRF)
         await desk.click("#pause")
-        await expect(desk.locator("#my-state")).to_have_text("paused · lunch")
+        lunch = f"{ENGLISH.text('state.paused')} · {ENGLISH.text('pause.lunch')}"
+        await expect(desk.locator("#my-state")).to_have_text(lunch)
         await expect(wall.locator('#agents tr[data-agent="8001"]')).to_contain_text(
             ENGLISH.text("pause.lunch")
         )
         await desk.click("#unpause")
-        await expect(desk.locator("#my-state")).to_have_text("ready")
+        await expect(desk.locator("#my-state")).to_have_text(ready)
 
         caller, customer = await stack.dial(CALLER, ENGLISH_PERSON)
         ring = await agent_8001.wait_incoming(30)
         legs += [customer, ring]
         # the desktop pops while 8001's phone rings
         await expect(desk.locator("#pop-caller")).to_have_text(CALLER, timeout=UI_TIMEOUT_MS)
-        await expect(desk.locator("#pop-title")).to_have_text("Incoming call")
+        await expect(desk.locator("#pop-title")).to_have_text(ENGLISH.text("agent.pop.ringing"))
         await expect(desk.locator("#pop-name")).to_have_text("陈静")
         await expect(desk.locator("#pop-vip")).to_be_visible()
         id_number = await desk.locator("#screen-pop dd").first.inner_text()
@@ -265,7 +267,7 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
         row = wall.locator(f'#calls tr[data-call="{linkedid}"]')
         await expect(row).to_contain_text("8001", timeout=UI_TIMEOUT_MS)
         await expect(row).to_contain_text(ENGLISH.text("state.on-call"), timeout=UI_TIMEOUT_MS)
-        await expect(desk.locator("#pop-title")).to_have_text("On the line")
+        await expect(desk.locator("#pop-title")).to_have_text(ENGLISH.text("agent.pop.on-call"))
 
         second, waiting = await _call_direct(stack, WAITING)  # 8001 is busy: it waits
         legs.append(waiting)

@@ -91,3 +91,13 @@ async def accessibility_violations(page: Page) -> list[dict[str, Any]]:
         for violation in results.response["violations"]
         if violation["impact"] in {"serious", "critical"}
     ]
+
+
+async def use_language(page: Page, locale: str) -> None:
+    """Have ``page`` (signed in) in ``locale``: the switcher, as a person would, when another
+    test left the account in the other language (the account's choice outlives the browser)."""
+    if await page.evaluate("document.documentElement.lang") == locale:
+        return
+    async with page.expect_navigation():
+        await page.select_option("#lang", locale)
+    assert await page.evaluate("document.documentElement.lang") == locale

@@ -34,7 +34,7 @@ from playwright.async_api import (
 from ivr_acd.web.i18n import COOKIE
 from ivr_acd_dev.simulator import Call, Phone
 from tests.system.conftest import DIRECT_LINE, Stack, eventually, utc_now_iso
-from tests.system.console_i18n import catalog
+from tests.system.console_i18n import catalog, use_language
 
 pytestmark = pytest.mark.system
 
@@ -48,6 +48,7 @@ HEARD = 2000.0  # a tone another party plays, as heard (about 12,000 here)
 LISTEN_SECONDS = 2.5
 WAV_HEADER = 44
 UI_TIMEOUT_MS = 15_000
+ENGLISH = catalog("en")  # the wallboard's and the desktop's words these tests look for
 
 
 def tone_level(path: Path, freq_hz: int, skip_s: float = 0.5) -> float:
@@ -131,6 +132,7 @@ async def sign_in(page: Page, stack: Stack, extension: str, wanted: str) -> None
     await page.fill("#password", PASSWORDS[extension])
     await page.click("#sign-in")
     await expect(page).to_have_url(base_url(stack) + wanted)
+    await use_language(page, "en")  # these tests read the English labels
     await expect(page.locator("#stream-status")).to_have_text("live", timeout=UI_TIMEOUT_MS)
 
 
@@ -233,20 +235,24 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
     try:
         await sign_in(wall, stack, "9001", "/console")
         await sign_in(desk, stack, "8001", "/console/agent")
-        await expect(desk.locator("#my-state")).to_contain_text("ready", timeout=UI_TIMEOUT_MS)
+        ready = ENGLISH.text("state.ready")
+        await expect(desk.locator("#my-state")).to_contain_text(ready, timeout=UI_TIMEOUT_MS)
         await desk.select_option("#pause-reason", "lunch")  # the desk's own POSTs (CSRF)
         await desk.click("#pause")
-        await expect(desk.locator("#my-state")).to_have_text("paused · lunch")
-        await expect(wall.locator('#agents tr[data-agent="8001"]')).to_contain_text("lunch")
+        lunch = f"{ENGLISH.text('state.paused')} · {ENGLISH.text('pause.lunch')}"
+        await expect(desk.locator("#my-state")).to_have_text(lunch)
+        await expect(wall.locator('#agents tr[data-agent="8001"]')).to_contain_text(
+            ENGLISH.text("pause.lunch")
+        )
         await desk.click("#unpause")
-        await expect(desk.locator("#my-state")).to_have_text("ready")
+        await expect(desk.locator("#my-state")).to_have_text(ready)
 
         caller, customer = await stack.dial(CALLER, ENGLISH_PERSON)
         ring = await agent_8001.wait_incoming(30)
         legs += [customer, ring]
         # the desktop pops while 8001's phone rings
         await expect(desk.locator("#pop-caller")).to_have_text(CALLER, timeout=UI_TIMEOUT_MS)
-        await expect(desk.locator("#pop-title")).to_have_text("Incoming call")
+        await expect(desk.locator("#pop-title")).to_have_text(ENGLISH.text("agent.pop.ringing"))
         await expect(desk.locator("#pop-name")).to_have_text("陈静")
         await expect(desk.locator("#pop-vip")).to_be_visible()
         id_number = await desk.locator("#screen-pop dd").first.inner_text()
@@ -260,8 +266,8 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
         linkedid = await _live_linkedid(stack, CALLER)
         row = wall.locator(f'#calls tr[data-call="{linkedid}"]')
         await expect(row).to_contain_text("8001", timeout=UI_TIMEOUT_MS)
-        await expect(row).to_contain_text("on-call", timeout=UI_TIMEOUT_MS)
-        await expect(desk.locator("#pop-title")).to_have_text("On the line")
+        await expect(row).to_contain_text(ENGLISH.text("state.on-call"), timeout=UI_TIMEOUT_MS)
+        await expect(desk.locator("#pop-title")).to_have_text(ENGLISH.text("agent.pop.on-call"))
 
         second, waiting = await _call_direct(stack, WAITING)  # 8001 is busy: it waits
         legs.append(waiting)
@@ -293,7 +299,9 @@ async def test_the_wallboard_listens_and_barges_and_the_desktop_pops(
 
         await row.locator('button[data-mode="barge"]').click()
         await expect(row.locator("button.spy-barge")).to_have_class("spy-barge active")
-        await expect(wall.locator("#spy")).to_contain_text("Barging into")
+        await expect(wall.locator("#spy")).to_have_text(
+            ENGLISH.text("wallboard.spy.line.barge", call=f"{CALLER} ↔ 8001", phone="9001")
+        )
         barge = await _hear(tmp_path, "barge", sup=spy_leg, customer=customer, agent=ring)
         assert barge["customer"][SUPERVISOR_HZ] > HEARD, "barge: the customer hears them"
         assert barge["agent"][SUPERVISOR_HZ] > HEARD, "barge: the agent hears them"

@@ -29,7 +29,12 @@ from crm_bridge.models import Policy
 from crm_bridge.vocab import CampaignMode, Disposition
 from ivr_acd.web.i18n import Catalog
 from tests.system.conftest import Stack
-from tests.system.console_i18n import accessibility_violations, catalog, untranslated
+from tests.system.console_i18n import (
+    accessibility_violations,
+    catalog,
+    untranslated,
+    use_language,
+)
 from tests.system.test_console import (  # noqa: F401 - browser and passwords are fixtures
     PASSWORDS,
     UI_TIMEOUT_MS,
@@ -115,7 +120,8 @@ async def campaign_id(stack: Stack) -> AsyncIterator[str]:
 
 
 async def sign_in(page: Page, stack: Stack, words: Catalog) -> None:
-    """The supervisor 9001 signs in from the log-in page and lands on the campaigns page."""
+    """The supervisor 9001 signs in from the log-in page and lands on the campaigns page in
+    ``words``' language."""
     wanted = "/console/campaigns"
     await page.goto(base_url(stack) + wanted)
     await expect(page).to_have_url(f"{base_url(stack)}/console/login?next={wanted}")
@@ -123,6 +129,7 @@ async def sign_in(page: Page, stack: Stack, words: Catalog) -> None:
     await page.fill("#password", PASSWORDS["9001"])
     await page.click("#sign-in")
     await expect(page).to_have_url(base_url(stack) + wanted)
+    await use_language(page, words.locale)  # another test may have left 9001 in English
     live = words.text("common.stream.live")
     await expect(page.locator("#stream-status")).to_have_text(live, timeout=UI_TIMEOUT_MS)
 

@@ -1,27 +1,32 @@
 // The supervisors' wallboard: queues, live calls (listen / whisper / barge), the line, the
 // agents, calls per hour today and the agents' KPIs. Live from /api/v1/stream.
+// Every word a person reads comes from the "wallboard" catalog (t, tn); data (numbers, names,
+// extensions, queue names) is wrapped translate="no" and formatted for the page's locale (fmt).
 import {
   api,
   clear,
+  data,
   duration,
   el,
+  errorText,
   flash,
+  fmt,
+  has,
   header,
+  label,
   openStream,
   percent,
   serverNow,
   stateBadge,
   streamStatus,
+  t,
   tickClocks,
   ticking,
+  tn,
   whoAmI,
 } from "/console/static/console.js";
 
-const SPY_MODES = [
-  ["listen", "Listen"],
-  ["whisper", "Whisper"],
-  ["barge", "Barge"],
-];
+const SPY_MODES = ["listen", "whisper", "barge"];
 const board = { queues: [], waiting: new Map(), agents: new Map(), calls: [] };
 let me = null;
 let spy = null; // the supervision session this console started: {spy_id, call_id, mode, ...}
@@ -94,49 +99,65 @@ function renderQueues() {
     const line = [...board.waiting.values()].filter((call) => call.queue === name);
     const oldest = line.length ? Math.min(...line.map((call) => call.enqueued_at)) : null;
     const agents = Object.entries(figures.agents || {}).map(([state, count]) =>
-      el("span", { class: `chip state-${state}` }, `${count} ${state}`),
+      el("span", { class: `chip state-${state}` }, chipText(state, count)),
     );
     return el(
       "article",
       { class: `tile${line.length ? " busy" : ""}`, dataset: { queue: name } },
-      el("h3", {}, name),
+      el("h3", {}, label("queue", name)),
       el(
         "div",
         { class: "big" },
-        el("span", { class: "value", dataset: { field: "waiting" } }, line.length),
-        el("span", { class: "label" }, " waiting"),
+        el("span", { class: "value", translate: "no", dataset: { field: "waiting" } }, line.length),
+        " ",
+        el("span", { class: "label" }, t("wallboard.queues.waiting")),
       ),
       el(
         "div",
         { class: "line" },
-        "longest ",
-        oldest ? ticking(oldest, { class: "strong" }) : el("span", { class: "strong" }, "0:00"),
-        line.some((call) => call.vip) ? el("span", { class: "badge vip" }, "VIP") : null,
+        el("span", {}, t("wallboard.queues.longest")),
+        oldest ? ticking(oldest, { class: "strong" }) : el("span", { class: "strong", translate: "no" }, duration(0)),
+        line.some((call) => call.vip) ? vipBadge() : null,
       ),
       el(
         "dl",
         { class: "figures" },
-        el("dt", {}, "service level"),
-        el("dd", {}, percent(figures.service_level)),
-        el("dt", {}, "ASA"),
-        el("dd", {}, figures.asa_seconds === undefined ? "–" : `${figures.asa_seconds} s`),
-        el("dt", {}, "abandoned"),
-        el("dd", {}, percent(figures.abandon_rate)),
-        el("dt", {}, "offered / answered"),
-        el("dd", {}, `${figures.offered ?? 0} / ${figures.answered ?? 0}`),
+        el("dt", {}, t("wallboard.queues.service_level")),
+        el("dd", { translate: "no" }, percent(figures.service_level)),
+        el("dt", { title: t("wallboard.queues.asa_title") }, t("wallboard.queues.asa")),
+        el("dd", { translate: "no" }, figures.asa_seconds == null ? "–" : fmt.duration(figures.asa_seconds)),
+        el("dt", {}, t("wallboard.queues.abandon_rate")),
+        el("dd", { translate: "no" }, percent(figures.abandon_rate)),
+        el("dt", {}, t("wallboard.queues.offered_answered")),
+        el("dd", { translate: "no" }, `${fmt.number(figures.offered ?? 0)} / ${fmt.number(figures.answered ?? 0)}`),
       ),
-      el("div", { class: "chips" }, agents.length ? agents : el("span", { class: "muted" }, "no agents")),
+      el(
+        "div",
+        { class: "chips" },
+        agents.length ? agents : el("span", { class: "muted" }, t("wallboard.queues.no_agents")),
+      ),
     );
   });
   const target = document.getElementById("queues");
-  clear(target, tiles.length ? tiles : el("p", { class: "muted" }, "No calls today yet."));
+  clear(target, tiles.length ? tiles : el("p", { class: "muted" }, t("wallboard.queues.none")));
+}
+
+// "3 ready" on a queue's tile: one message per agent state; a state the catalog does not know
+// is shown as it came.
+function chipText(state, count) {
+  const key = `wallboard.queues.chip.${state}`;
+  return has(key) ? t(key, { count: fmt.number(count) }) : data(`${fmt.number(count)} ${state}`);
+}
+
+function vipBadge() {
+  return el("span", { class: "badge vip" }, t("wallboard.badge.vip"));
 }
 
 // ---- live calls and supervision -----------------------------------------------------------
 
 function spyButtons(call) {
   const mine = spy && spy.call_id === call.linkedid;
-  const buttons = SPY_MODES.map(([mode, label]) =>
+  const buttons = SPY_MODES.map((mode) =>
     el(
       "button",
       {
@@ -144,15 +165,21 @@ function spyButtons(call) {
         class: `spy-${mode}${mine && spy.mode === mode ? " active" : ""}`,
         dataset: { mode },
         disabled: !call.agent || (mine && spy.mode === mode),
-        title: call.agent ? `${label}: your phone rings` : "no agent on this call yet",
+        title: call.agent
+          ? t("wallboard.spy.title", { mode: t(`wallboard.spy.${mode}`) })
+          : t("wallboard.spy.no_agent"),
         onclick: () => (mine ? switchMode(mode) : startSpy(call.linkedid, mode)),
       },
-      label,
+      t(`wallboard.spy.${mode}`),
     ),
   );
   if (mine) {
     buttons.push(
-      el("button", { type: "button", class: "spy-stop danger", onclick: stopSpy }, "Stop"),
+      el(
+        "button",
+        { type: "button", class: "spy-stop danger", title: t("wallboard.spy.stop_title"), onclick: stopSpy },
+        t("wallboard.spy.stop"),
+      ),
     );
   }
   return el("div", { class: "actions" }, buttons);
@@ -163,19 +190,26 @@ function renderCalls() {
     el(
       "tr",
       { dataset: { call: call.linkedid }, class: spy?.call_id === call.linkedid ? "spied" : "" },
-      el("td", {}, el("strong", {}, call.caller_number), el("div", { class: "muted small" }, call.did)),
+      el(
+        "td",
+        { translate: "no" },
+        el("strong", {}, call.caller_number),
+        el("div", { class: "muted small" }, call.did),
+      ),
       el(
         "td",
         {},
-        call.agent ? `${call.agent} ${call.agent_name || ""}` : el("span", { class: "muted" }, "IVR / queue"),
+        call.agent
+          ? data(`${call.agent} ${call.agent_name || ""}`.trim())
+          : el("span", { class: "muted" }, t("wallboard.calls.in_ivr")),
         call.agent_state ? el("div", {}, stateBadge(call.agent_state)) : null,
       ),
       el("td", {}, ticking(call.started)),
       el("td", {}, spyButtons(call)),
     ),
   );
-  clear(document.querySelector("#calls tbody"), rows.length ? rows : emptyRow(4, "No calls in progress."));
-  document.getElementById("calls-count").textContent = board.calls.length || "";
+  clear(document.querySelector("#calls tbody"), rows.length ? rows : emptyRow(4, t("wallboard.calls.none")));
+  document.getElementById("calls-count").textContent = board.calls.length ? fmt.number(board.calls.length) : "";
   renderSpy();
 }
 
@@ -187,9 +221,9 @@ function renderSpy() {
   }
   const call = board.calls.find((c) => c.linkedid === spy.call_id);
   const who = call ? `${call.caller_number} ↔ ${call.agent}` : spy.call_id;
-  const verb = { listen: "Listening to", whisper: "Whispering to the agent on", barge: "Barging into" }[spy.mode];
-  const phone = spy.supervisor ? ` on your phone ${spy.supervisor}` : "";
-  line.textContent = `${verb} ${who}${phone} (answer it when it rings).`;
+  line.textContent = spy.supervisor
+    ? t(`wallboard.spy.line.${spy.mode}`, { call: who, phone: spy.supervisor })
+    : t(`wallboard.spy.line_no_phone.${spy.mode}`, { call: who });
   line.hidden = false;
 }
 
@@ -199,7 +233,7 @@ async function startSpy(callId, mode) {
     spy = await api("POST", `/calls/${encodeURIComponent(callId)}/spy`, { mode });
     flash("", "info");
   } catch (exc) {
-    flash(`${mode} refused: ${exc.message}`);
+    flash(t("wallboard.spy.refused", { mode: t(`wallboard.spy.${mode}`), error: errorText(exc) }));
   }
   renderCalls();
 }
@@ -209,7 +243,7 @@ async function switchMode(mode) {
     const changed = await api("POST", `/spy/${encodeURIComponent(spy.spy_id)}/mode`, { mode });
     spy = { ...spy, ...(changed || {}), mode };
   } catch (exc) {
-    flash(`switching to ${mode} failed: ${exc.message}`);
+    flash(t("wallboard.spy.switch_failed", { mode: t(`wallboard.spy.${mode}`), error: errorText(exc) }));
   }
   renderCalls();
 }
@@ -220,7 +254,7 @@ async function stopSpy() {
   try {
     await api("DELETE", `/spy/${encodeURIComponent(ending.spy_id)}`);
   } catch (exc) {
-    if (exc.status !== 404) flash(`stopping failed: ${exc.message}`);
+    if (exc.status !== 404) flash(t("wallboard.spy.stop_failed", { error: errorText(exc) }));
   }
   renderCalls();
 }
@@ -236,22 +270,29 @@ function renderWaiting() {
       el(
         "td",
         {},
-        el("strong", {}, call.caller),
-        call.vip ? el("span", { class: "badge vip" }, "VIP") : null,
-        call.name ? el("div", { class: "muted small" }, call.name) : null,
+        el("strong", { translate: "no" }, call.caller),
+        call.vip ? vipBadge() : null,
+        call.name ? el("div", { class: "muted small", translate: "no" }, call.name) : null,
       ),
-      el("td", {}, call.queue, el("div", { class: "muted small" }, call.language)),
+      el(
+        "td",
+        {},
+        label("queue", call.queue),
+        call.language ? el("div", { class: "muted small" }, label("wallboard.language", call.language)) : null,
+      ),
       el("td", {}, ticking(call.enqueued_at)),
       el(
         "td",
         {},
-        call.ringing ? el("span", { class: "badge state-reserved" }, `ringing ${call.ringing}`) : null,
-        call.callback ? el("span", { class: "badge" }, "callback") : null,
+        call.ringing
+          ? el("span", { class: "badge state-reserved" }, t("wallboard.waiting.ringing", { agent: call.ringing }))
+          : null,
+        call.callback ? el("span", { class: "badge" }, t("wallboard.waiting.callback")) : null,
       ),
     ),
   );
-  clear(document.querySelector("#waiting tbody"), rows.length ? rows : emptyRow(4, "Nobody waiting."));
-  document.getElementById("waiting-count").textContent = calls.length || "";
+  clear(document.querySelector("#waiting tbody"), rows.length ? rows : emptyRow(4, t("wallboard.waiting.none")));
+  document.getElementById("waiting-count").textContent = calls.length ? fmt.number(calls.length) : "";
 }
 
 function renderAgents() {
@@ -260,15 +301,26 @@ function renderAgents() {
     el(
       "tr",
       { dataset: { agent: agent.extension }, class: agent.state === "logged-out" ? "dim" : "" },
-      el("td", {}, el("strong", {}, agent.extension), " ", agent.name || "", el("div", { class: "muted small" }, agent.team || "")),
+      el(
+        "td",
+        {},
+        el("strong", { translate: "no" }, agent.extension),
+        " ",
+        data(agent.name || ""),
+        // a team is named after the queue it serves
+        agent.team ? el("div", { class: "muted small" }, label("queue", agent.team)) : null,
+      ),
       el("td", {}, stateBadge(agent.state, agent.reason)),
       el("td", {}, agent.state === "logged-out" ? "" : ticking(agent.since)),
-      el("td", {}, agent.caller || (agent.call ? callerOf(agent.call) : "")),
+      el("td", { translate: "no" }, agent.caller || (agent.call ? callerOf(agent.call) : "")),
     ),
   );
-  clear(document.querySelector("#agents tbody"), rows.length ? rows : emptyRow(4, "No agents."));
+  clear(document.querySelector("#agents tbody"), rows.length ? rows : emptyRow(4, t("wallboard.agents.none")));
   const online = agents.filter((agent) => agent.state !== "logged-out").length;
-  document.getElementById("agents-count").textContent = `${online} / ${agents.length} signed in`;
+  document.getElementById("agents-count").textContent = t("wallboard.agents.signed_in", {
+    online: fmt.number(online),
+    total: fmt.number(agents.length),
+  });
 }
 
 function callerOf(callId) {
@@ -297,23 +349,32 @@ function niceMax(value) {
   return Math.ceil(value / 1000) * 1000;
 }
 
-export function drawHourly(data, target, currentHour) {
+export function drawHourly(figures, target, currentHour) {
   const width = 520;
   const height = 190;
   const pad = { left: 30, right: 6, top: 10, bottom: 22 };
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
-  const top = niceMax(Math.max(1, ...data.hours.map((h) => h.inbound + h.outbound)));
+  const top = niceMax(Math.max(1, ...figures.hours.map((h) => h.inbound + h.outbound)));
   const y = (count) => pad.top + plotH - (count / top) * plotH;
   const slot = plotW / 24;
-  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "hourly" });
+  const chart = svg("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    role: "img",
+    "aria-label": t("wallboard.hourly.label"),
+    class: "hourly",
+  });
   for (const mark of [0, top / 2, top]) {
     chart.append(
       svg("line", { x1: pad.left, x2: width - pad.right, y1: y(mark), y2: y(mark), class: "gridline" }),
-      svg("text", { x: pad.left - 4, y: y(mark) + 3, class: "axis", "text-anchor": "end" }, mark),
+      svg(
+        "text",
+        { x: pad.left - 4, y: y(mark) + 3, class: "axis", "text-anchor": "end", translate: "no" },
+        fmt.number(mark),
+      ),
     );
   }
-  for (const hour of data.hours) {
+  for (const hour of figures.hours) {
     const x = pad.left + hour.hour * slot + 1.5;
     const w = slot - 3;
     const parts = [
@@ -327,7 +388,12 @@ export function drawHourly(data, target, currentHour) {
       svg(
         "title",
         {},
-        `${String(hour.hour).padStart(2, "0")}:00  inbound ${hour.inbound} (abandoned ${hour.abandoned}), outbound ${hour.outbound}`,
+        t("wallboard.hourly.bar", {
+          hour: String(hour.hour).padStart(2, "0"),
+          inbound: fmt.number(hour.inbound),
+          abandoned: fmt.number(hour.abandoned),
+          outbound: fmt.number(hour.outbound),
+        }),
       ),
     );
     for (const [kind, count] of parts) {
@@ -340,7 +406,8 @@ export function drawHourly(data, target, currentHour) {
     }
     chart.append(group);
     if (hour.hour % 3 === 0) {
-      chart.append(svg("text", { x: x + w / 2, y: height - 6, class: "axis", "text-anchor": "middle" }, hour.hour));
+      const tick = t("wallboard.hourly.hour", { hour: String(hour.hour).padStart(2, "0") });
+      chart.append(svg("text", { x: x + w / 2, y: height - 6, class: "axis", "text-anchor": "middle" }, tick));
     }
   }
   clear(target, chart);
@@ -349,11 +416,13 @@ export function drawHourly(data, target, currentHour) {
 async function loadHourly() {
   const target = document.getElementById("hourly");
   try {
-    const data = await api("GET", "/calls/hourly"); // today in the contact centre's zone
-    drawHourly(data, target, data.now_hour);
-    document.getElementById("hourly-total").textContent = `${data.total} today · ${data.time_zone}`;
+    const hourly = await api("GET", "/calls/hourly"); // today in the contact centre's zone
+    drawHourly(hourly, target, hourly.now_hour);
+    document.getElementById("hourly-total").textContent = tn("wallboard.hourly.total", hourly.total, {
+      zone: hourly.time_zone,
+    });
   } catch (exc) {
-    clear(target, el("p", { class: "muted" }, `Not available: ${exc.message}`));
+    clear(target, el("p", { class: "muted" }, t("wallboard.unavailable", { error: errorText(exc) })));
   }
 }
 
@@ -367,25 +436,27 @@ async function loadKpis() {
     const report = await api("GET", path); // without a day: today in the contact centre's zone
     if (!input.value) input.value = report.day;
     const csv = document.getElementById("kpi-csv");
-    csv.href = `/api/v1/kpis/agents?day=${encodeURIComponent(report.day)}&format=csv`;
+    // the server writes the CSV's header row in the page's language
+    const lang = encodeURIComponent(document.documentElement.lang);
+    csv.href = `/api/v1/kpis/agents?day=${encodeURIComponent(report.day)}&format=csv&lang=${lang}`;
     csv.setAttribute("download", `agent-kpis-${report.day}.csv`);
     const rows = report.agents.map((row) =>
       el(
         "tr",
         { dataset: { agent: row.extension } },
-        el("td", {}, el("strong", {}, row.extension), " ", row.name),
-        el("td", {}, row.calls_handled),
-        el("td", {}, row.outbound_calls),
-        el("td", {}, duration(row.talk_seconds)),
-        el("td", {}, duration(row.online_seconds)),
-        el("td", {}, duration(row.wrapup_seconds)),
-        el("td", {}, row.missed_offers),
-        el("td", {}, row.complaint_rate === null ? "–" : percent(row.complaint_rate)),
+        el("td", { translate: "no" }, el("strong", {}, row.extension), " ", row.name),
+        el("td", { translate: "no" }, fmt.number(row.calls_handled)),
+        el("td", { translate: "no" }, fmt.number(row.outbound_calls)),
+        el("td", { translate: "no" }, fmt.duration(row.talk_seconds)),
+        el("td", { translate: "no" }, fmt.duration(row.online_seconds)),
+        el("td", { translate: "no" }, fmt.duration(row.wrapup_seconds)),
+        el("td", { translate: "no" }, fmt.number(row.missed_offers)),
+        el("td", { translate: "no" }, percent(row.complaint_rate)),
       ),
     );
-    clear(body, rows.length ? rows : emptyRow(8, "No agent activity that day."));
+    clear(body, rows.length ? rows : emptyRow(8, t("wallboard.kpis.none")));
   } catch (exc) {
-    clear(body, emptyRow(8, `Not available: ${exc.message}`));
+    clear(body, emptyRow(8, t("wallboard.unavailable", { error: errorText(exc) })));
   }
 }
 
@@ -407,5 +478,5 @@ async function start() {
   setInterval(loadKpis, 60000);
 }
 
-start().catch((exc) => flash(`The wallboard could not start: ${exc.message}`));
+start().catch((exc) => flash(t("wallboard.start_failed", { error: errorText(exc) })));
 window.ivracd = { board, serverNow };

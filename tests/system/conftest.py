@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from crm_bridge.calls.records import CallRecord
 from ivr_acd.asterisk_config import ProvisionedPhone
@@ -321,3 +322,19 @@ async def agi_target(stack: Stack) -> AsyncIterator[str]:
     finally:
         await server.stop_accepting()
         await server.drain(1)
+
+
+CHROMIUM = os.environ.get("IVR_ACD_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright (the console's browser tests)."""
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()

@@ -27,7 +27,6 @@ from playwright.async_api import (
     BrowserContext,
     Page,
     ViewportSize,
-    async_playwright,
     expect,
 )
 
@@ -38,7 +37,6 @@ from tests.system.console_i18n import catalog, use_language
 
 pytestmark = pytest.mark.system
 
-CHROMIUM = os.environ.get("IVR_ACD_CHROMIUM", "/usr/bin/chromium")
 PASSWORDS = {"9001": "supervisor-9001-pw", "8001": "agent-8001-pw"}
 CALLER = "13800138004"  # 陈静, VIP, in the seeded CRM
 WAITING = "13800138001"  # 王芳, VIP: waits while 8001 talks
@@ -77,18 +75,6 @@ def shots_dir(tmp_path: Path) -> Path:
 async def shoot(page: Page, path: Path) -> None:
     await page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 @pytest.fixture(scope="module")

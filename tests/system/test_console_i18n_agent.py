@@ -21,14 +21,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from ivr_acd.web.i18n import Catalog
 from ivr_acd_dev.simulator import Phone
 from tests.system.conftest import Stack, utc_now_iso
 from tests.system.console_i18n import accessibility_violations, catalog, untranslated, use_language
 from tests.system.test_console import (
-    CHROMIUM,
     PASSWORDS,
     UI_TIMEOUT_MS,
     base_url,
@@ -62,18 +61,6 @@ class Policy:
             if locale == "zh-CN"
             else f"{day:%b} {day.day}, {day.year}"
         )
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def ready_agents(stack: Stack) -> list[str]:

@@ -5,12 +5,10 @@ code in the page's language, and no serious accessibility violation."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from ivr_acd.web.i18n import COOKIE
 from tests.system.conftest import Stack
@@ -19,20 +17,7 @@ from tests.system.test_console import shoot, shots_dir
 
 pytestmark = pytest.mark.system
 
-CHROMIUM = os.environ.get("IVR_ACD_CHROMIUM", "/usr/bin/chromium")
 UI_TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 def login_url(stack: Stack) -> str:

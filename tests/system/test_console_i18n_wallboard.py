@@ -15,13 +15,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from ivr_acd.web.i18n import Catalog
 from ivr_acd_dev.simulator import Call, Phone
 from tests.system.conftest import DIRECT_LINE, Stack, eventually
 from tests.system.console_i18n import accessibility_violations, catalog, untranslated, use_language
-from tests.system.test_console import CHROMIUM, UI_TIMEOUT_MS, base_url, shoot, shots_dir
+from tests.system.test_console import UI_TIMEOUT_MS, base_url, shoot, shots_dir
 
 pytestmark = pytest.mark.system
 
@@ -31,18 +31,6 @@ OTHER = "8002"  # signed in and paused: a pause reason on the board
 ANSWERED = "13800138004"  # 陈静, VIP: 8001 answers
 WAITING = "13800138001"  # 王芳, VIP: waits while 8001 talks
 PERCENT = re.compile(r"^\d+(\.\d+)?\s?%$")
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -35,11 +35,10 @@ from tests.system.console_i18n import (
     untranslated,
     use_language,
 )
-from tests.system.test_console import (  # noqa: F401 - browser and passwords are fixtures
+from tests.system.test_console import (  # noqa: F401 - passwords is a fixture
     PASSWORDS,
     UI_TIMEOUT_MS,
     base_url,
-    browser,
     passwords,
     shoot,
     shots_dir,
@@ -166,7 +165,7 @@ async def _follows_the_rule(page: Page, locale: str) -> None:
 async def test_the_campaigns_page_in_chinese_and_in_english(
     stack: Stack,
     passwords: dict[str, str],  # noqa: F811 - the fixture imported above
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     campaign_id: str,
     tmp_path: Path,
 ) -> None:
